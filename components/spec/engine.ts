@@ -1,0 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
+import { buildSpec, fromPulumiConfig, LoadedSpec } from "./load";
+import { ConfigError } from "./problems";
+
+/**
+ * The spec as the real engine (and the offline plan, which feeds the same config) sees it.
+ * A RunError prints its message without a stack trace.
+ */
+export function specFromPulumiConfig(): LoadedSpec {
+  try {
+    return buildSpec(fromPulumiConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}

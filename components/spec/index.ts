@@ -1,0 +1,10 @@
+export * from "./catalog";
+export * from "./compat";
+export * from "./derive";
+export * from "./load";
+export * from "./net";
+export * from "./problems";
+export * from "./schema";
+export * from "./secret";
+export * from "./types";
+export { sensitivePorts } from "./validate";

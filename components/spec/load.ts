@@ -1,0 +1,187 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { ConfigError, ProblemList } from "./problems";
+import { requiredSecretPaths, secretPaths } from "./schema";
+import { offlinePlaceholder, SecretString } from "./secret";
+import { deriveSpec } from "./derive";
+import { parseConfig, semanticChecks } from "./validate";
+import type { ShopSpec } from "./types";
+
+export const PROJECT = "shop";
+/** Provider settings may sit in a stack file next to ours; they are not part of the spec. */
+const foreignNamespaces = ["hcloud", "cloudflare", "command", "tls", "random", "pulumi"];
+
+export interface LoadedSpec {
+  spec: ShopSpec;
+  warnings: string[];
+}
+
+export interface BuildOptions {
+  stack: string;
+  /** Today's date, for user expiry; injectable for tests. */
+  today?: Date;
+}
+
+type Tree = Record<string, unknown>;
+
+/** Visits every leaf at a `a.b[].c` path, creating nothing. */
+function forEachAt(root: unknown, spec: string, visit: (parent: Tree, key: string, concretePath: string) => void): void {
+  const walk = (node: unknown, segs: string[], concrete: string) => {
+    if (node === null || typeof node !== "object") return;
+    const [seg, ...rest] = segs;
+    const isArray = seg.endsWith("[]");
+    const key = isArray ? seg.slice(0, -2) : seg;
+    const next = concrete ? `${concrete}.${key}` : key;
+    if (!rest.length) return visit(node as Tree, key, next);
+    const child = (node as Tree)[key];
+    if (isArray) {
+      if (Array.isArray(child)) child.forEach((el, i) => walk(el, rest, `${next}[${i}]`));
+    } else walk(child, rest, next);
+  };
+  walk(root, spec.split("."), "");
+}
+
+/** Real engine: decrypted strings arrive at secret leaves; wrap them so they never print. */
+function wrapSecrets(raw: Tree): void {
+  for (const p of secretPaths)
+    forEachAt(raw, p, (parent, key) => {
+      if (typeof parent[key] === "string") parent[key] = new SecretString(parent[key] as string);
+    });
+}
+
+/** Offline: missing required secrets become marked placeholders, one warning each. */
+function fillPlaceholders(raw: Tree, warnings: string[]): void {
+  for (const p of requiredSecretPaths)
+    forEachAt(raw, p, (parent, key, concrete) => {
+      if (parent[key] === undefined) {
+        parent[key] = new SecretString(offlinePlaceholder(concrete), true);
+        warnings.push(`shop:${concrete} is not set: the offline plan uses a placeholder (set it with pulumi config set --secret --path 'shop:${concrete}')`);
+      }
+    });
+}
+
+/** Validates a raw `shop:*` tree and derives the spec; throws ConfigError with every problem. */
+export function buildSpec(raw: Tree, opts: BuildOptions): LoadedSpec {
+  const problems = new ProblemList(raw);
+  const config = parseConfig(raw, problems);
+  problems.throwIfAny();
+  const warnings = semanticChecks(config!, problems, opts.today ?? new Date());
+  problems.throwIfAny();
+  return { spec: deriveSpec(config!, opts.stack, PROJECT), warnings };
+}
+
+/** Converts YAML `secure:` leaves into SecretStrings (placeholders: only the CLI can decrypt them). */
+function reviveSecure(node: unknown, warnings: string[], at: string): unknown {
+  if (Array.isArray(node)) return node.map((el, i) => reviveSecure(el, warnings, `${at}[${i}]`));
+  if (node && typeof node === "object") {
+    const obj = node as Tree;
+    const keys = Object.keys(obj);
+    if (keys.length === 1 && keys[0] === "secure" && typeof obj.secure === "string") {
+      warnings.push(`${at} is a secure value: the offline plan uses a placeholder`);
+      return new SecretString(offlinePlaceholder(at.replace(/^shop:/, "")), true);
+    }
+    return Object.fromEntries(keys.map((k) => [k, reviveSecure(obj[k], warnings, at.endsWith(":") ? `${at}${k}` : `${at}.${k}`)]));
+  }
+  return node;
+}
+
+export interface StackFile {
+  stack: string;
+  file: string;
+  /** The `shop:` keys without their namespace. */
+  raw: Tree;
+  warnings: string[];
+}
+
+export function stackFilePath(stacksDir: string, stack: string): string {
+  return path.join(stacksDir, `Pulumi.${stack}.yaml`);
+}
+
+export function listStacks(stacksDir: string): string[] {
+  if (!fs.existsSync(stacksDir)) return [];
+  return fs
+    .readdirSync(stacksDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+/** Reads a stack file as the offline plan sees it. Every problem is a ConfigError. */
+export function readStackFile(file: string, stack?: string): StackFile {
+  const stackName = stack ?? /Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1] ?? path.basename(file).replace(/\.ya?ml$/, "");
+  if (!fs.existsSync(file)) {
+    const dir = path.dirname(file);
+    const known = listStacks(dir);
+    throw new ConfigError([
+      {
+        path: "stack",
+        found: JSON.stringify(stackName),
+        allowed: known.length ? `a stack with a file in ${dir}/: ${known.join(", ")} (no file ${file})` : `an existing stack file (no file ${file})`,
+      },
+    ]);
+  }
+  const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        path: `${file}:${e.linePos?.[0]?.line ?? "?"}`,
+        found: "YAML that does not parse",
+        allowed: `valid YAML (${e.message.split("\n")[0]})`,
+      })),
+    );
+  }
+  const top = doc.toJS() as unknown;
+  const problems = new ProblemList(top);
+  if (!top || typeof top !== "object" || !("config" in top) || typeof (top as Tree).config !== "object" || !(top as Tree).config) {
+    problems.add(["config"], "a stack file with a `config:` map of shop:* keys", top === null ? undefined : Object.keys(top as object));
+    problems.throwIfAny();
+  }
+  const warnings: string[] = [];
+  const raw: Tree = {};
+  for (const [key, value] of Object.entries((top as { config: Tree }).config)) {
+    const [ns, name] = key.includes(":") ? key.split(":", 2) : ["", key];
+    if (ns === PROJECT) raw[name] = reviveSecure(value, warnings, `shop:${name}`);
+    else if (!foreignNamespaces.includes(ns)) problems.items.push({ path: key, found: JSON.stringify(key), allowed: `keys in the shop: namespace (or provider keys: ${foreignNamespaces.join(", ")})` });
+  }
+  problems.throwIfAny();
+  fillPlaceholders(raw, warnings);
+  return { stack: stackName, file, raw, warnings };
+}
+
+/** The raw tree as Pulumi config strings, for `runtime.setAllConfig` in the offline plan. */
+export function toPulumiConfig(raw: Tree): { config: Record<string, string>; secretKeys: string[] } {
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    let secret = false;
+    const json = JSON.stringify(value, (_k, v) => {
+      if (v instanceof SecretString) {
+        secret = true;
+        return v.reveal();
+      }
+      return v;
+    });
+    config[`${PROJECT}:${key}`] = typeof value === "string" ? value : json;
+    if (secret) secretKeys.push(`${PROJECT}:${key}`);
+  }
+  return { config, secretKeys };
+}
+
+/** The real engine's config (decrypted by the CLI) back into a raw tree with wrapped secrets. */
+export function fromPulumiConfig(all: Record<string, string>): Tree {
+  const raw: Tree = {};
+  for (const [key, text] of Object.entries(all)) {
+    if (!key.startsWith(`${PROJECT}:`)) continue;
+    let value: unknown = text;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== "string") value = parsed;
+    } catch {
+      // plain strings are stored unquoted
+    }
+    raw[key.slice(PROJECT.length + 1)] = value;
+  }
+  wrapSecrets(raw);
+  return raw;
+}

@@ -1,0 +1,159 @@
+import type { core } from "zod";
+import { images, loadBalancerTypes, networkZoneOf, serverTypes } from "./catalog";
+import { incompatibility, supportedCombinations } from "./compat";
+import { cidrContains, isWorldOpen, parseIpv4Cidr } from "./net";
+import { ProblemList } from "./problems";
+import { StackConfig, stackConfigSchema } from "./schema";
+
+/** Ports that must never be open to the world without a recorded waiver (SEC-1). */
+export const sensitivePorts = [22, 3306, 6379] as const;
+
+const DAY_MS = 86_400_000;
+
+function allowedFromIssue(issue: core.$ZodIssue): string {
+  const text = issue.message.replace(/^allowed: /, "");
+  switch (issue.code) {
+    case "invalid_value":
+      return `one of ${issue.values.map((v) => String(v)).join(", ")}`;
+    case "invalid_type":
+      return issue.input === undefined ? `a value (this key is required): ${issue.expected}` : `a ${issue.expected}`;
+    case "too_small":
+      return issue.origin === "array"
+        ? `a list of at least ${String(issue.minimum)} item(s)`
+        : issue.origin === "string"
+          ? text.startsWith("Too small") ? `at least ${String(issue.minimum)} characters` : text
+          : `a number ≥ ${String(issue.minimum)}`;
+    case "too_big":
+      return issue.origin === "array" ? `a list of at most ${String(issue.maximum)} item(s)` : `a number ≤ ${String(issue.maximum)}`;
+    case "unrecognized_keys":
+      return "no such key; see the configuration reference in the README";
+    default:
+      return text;
+  }
+}
+
+/** Turns zod's issues into problems that quote the key and the value found. */
+function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue));
+    } else if (issue.code === "invalid_union") {
+      problems.add(issue.path, issue.message.startsWith("Invalid input") ? "see the configuration reference" : issue.message);
+    } else {
+      problems.add(issue.path, allowedFromIssue(issue));
+    }
+  }
+}
+
+function portCovers(port: string | undefined, protocol: string, target: number): boolean {
+  if (protocol === "icmp") return false;
+  if (port === undefined || port === "any") return true;
+  const [lo, hi] = port.split("-").map(Number);
+  return target >= lo && target <= (hi ?? lo);
+}
+
+/** Cross-field rules that a schema cannot express. Problems go to the list; warnings are returned. */
+export function semanticChecks(config: StackConfig, problems: ProblemList, today: Date): string[] {
+  const warnings: string[] = [];
+  const production = config.environment === "production";
+
+  const zones = [...new Set(config.locations.map((l) => networkZoneOf[l]))];
+  if (zones.length > 1)
+    problems.add(["locations"], `locations of one network zone (${Object.entries(networkZoneOf).map(([l, z]) => `${l}: ${z}`).join(", ")})`);
+  if (new Set(config.locations).size !== config.locations.length) problems.add(["locations"], "each location once");
+
+  const os = images[config.image];
+  const why = incompatibility(config.shopwareVersion, os);
+  if (why) problems.add(["shopwareVersion"], `a combination supported by the matrix (${why}); supported: ${supportedCombinations().join("; ")}`);
+
+  const range = parseIpv4Cidr(config.network.ipRange);
+  const subnet = parseIpv4Cidr(config.network.subnet);
+  if (!range) problems.add(["network", "ipRange"], "an IPv4 private range such as 10.10.0.0/16");
+  if (!subnet) problems.add(["network", "subnet"], "an IPv4 subnet such as 10.10.1.0/24");
+  if (range && subnet) {
+    if (!cidrContains(range, subnet)) problems.add(["network", "subnet"], `a subnet inside network.ipRange ${config.network.ipRange}`);
+    if (subnet.prefix > 25) problems.add(["network", "subnet"], "a subnet of /25 or larger (the IP plan needs 128 addresses)");
+  }
+
+  const hc = config.loadBalancer.healthCheck;
+  if (hc.timeout > hc.interval) problems.add(["loadBalancer", "healthCheck", "timeout"], `at most the interval (${hc.interval} s)`);
+  const failover = hc.interval * hc.retries + hc.timeout;
+  if (failover > 15) warnings.push(`loadBalancer.healthCheck: a dead node stays in rotation up to ${failover} s (default target ≤ 15 s)`);
+
+  const appCount = config.appNodes;
+  if (config.profile === "small" && appCount !== undefined && appCount !== 2)
+    problems.add(["appNodes"], "2 with profile small (two nodes, each app + one database role); use profile standard or large for more");
+  if (config.profile === "large" && appCount !== undefined && appCount < 3) problems.add(["appNodes"], "3 or more with profile large");
+  const apps = appCount ?? (config.profile === "large" ? 3 : 2);
+  if (apps < 2) warnings.push(`appNodes: ${apps} app node(s) is not mirrored (HW-1 fails)`);
+  const lbLimit = loadBalancerTypes[config.loadBalancer.type].targets;
+  if (apps > lbLimit) problems.add(["appNodes"], `at most ${lbLimit} targets for load balancer type ${config.loadBalancer.type}`);
+
+  for (const role of ["app", "db"] as const) {
+    const type = config.serverTypes[role];
+    if (production && !serverTypes[type].dedicated)
+      warnings.push(`serverTypes.${role}: ${type} is shared vCPU; production wants dedicated ccx* (OPS-3 fails)`);
+  }
+
+  const userNames = new Map<string, number>();
+  config.users.forEach((u, i) => {
+    if (userNames.has(u.name)) problems.add(["users", i, "name"], `a name used once (also users[${userNames.get(u.name)}])`);
+    else userNames.set(u.name, i);
+    if (u.expires) {
+      const left = (Date.parse(u.expires) - today.getTime()) / DAY_MS;
+      if (left < 0) problems.add(["users", i, "expires"], "a date in the future (remove the user to offboard)");
+      else if (left <= 14) warnings.push(`users[${i}] ${u.name} expires on ${u.expires}, in ${Math.ceil(left)} day(s)`);
+    }
+  });
+  if (production && !config.users.some((u) => u.role === "admin"))
+    warnings.push("users: no admin declared; nobody but the automation user can administer the hosts");
+
+  config.firewall.extraRules.forEach((rule, i) => {
+    const worldOpen = rule.sourceIps.some(isWorldOpen);
+    const opened = sensitivePorts.filter((p) => portCovers(rule.port, rule.protocol, p));
+    if (worldOpen && opened.length && !rule.waiver)
+      problems.add(
+        ["firewall", "extraRules", i],
+        `no world-open (0.0.0.0/0, ::/0) rule on port ${opened.join(", ")} unless it carries waiver: "<reason>"`,
+        { port: rule.port ?? "any", sourceIps: rule.sourceIps },
+      );
+  });
+
+  const hooks = config.monitoring.webhooks;
+  if (production && hooks.length === 0 && !config.monitoring.webhooksWaiver)
+    problems.add(["monitoring", "webhooks"], "at least one webhook in production, or monitoring.webhooksWaiver with a reason");
+  const hookNames = new Set<string>();
+  hooks.forEach((h, i) => {
+    if (hookNames.has(h.name)) problems.add(["monitoring", "webhooks", i, "name"], "a name used once");
+    hookNames.add(h.name);
+    if (h.type === "pagerduty" && !h.routingKey) problems.add(["monitoring", "webhooks", i, "routingKey"], "a secure PagerDuty routing key for type pagerduty");
+  });
+
+  const t = config.monitoring.thresholds;
+  if (t.diskWarnPercent >= t.diskCritPercent)
+    problems.add(["monitoring", "thresholds", "diskWarnPercent"], `less than diskCritPercent (${t.diskCritPercent})`);
+
+  const zoneNames = new Set<string>();
+  config.domains.forEach((d, i) => {
+    if (zoneNames.has(d.zone)) problems.add(["domains", i, "zone"], "each zone once");
+    zoneNames.add(d.zone);
+    if (!d.apex && !d.www && d.extraHosts.length === 0) problems.add(["domains", i], "at least one of apex, www or extraHosts");
+  });
+
+  const backupLocation = config.backup.location ?? config.locations[0];
+  if (networkZoneOf[backupLocation] !== zones[0]) warnings.push(`backup.location ${backupLocation} is outside the servers' network zone`);
+
+  if (config.deployerCidrs.length === 0)
+    warnings.push("deployerCidrs is empty: converge reaches the hosts over SSH, so the machine running `pulumi up` must be inside adminCidrs");
+
+  return warnings;
+}
+
+export function parseConfig(raw: unknown, problems: ProblemList): StackConfig | undefined {
+  const result = stackConfigSchema.safeParse(raw);
+  if (!result.success) {
+    schemaProblems(result.error.issues, problems);
+    return undefined;
+  }
+  return result.data;
+}

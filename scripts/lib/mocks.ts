@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { OFFLINE_SECRET_MARKER, ShopSpec } from "../../components/spec";
+import { cloudflareFallbackRanges } from "../../components/cloudflareRanges";
+
+/** One declared resource as plan.json lists it (DESIGN §5). */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  parent: string | null;
+  inputs: Record<string, unknown>;
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces every secret the engine would hide with "[secret]"; assets become their contents' hash. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG_KEY] === SECRET_SIG) return "[secret]";
+    if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) return describeAsset(value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
+  }
+  if (typeof value === "string" && value.includes(OFFLINE_SECRET_MARKER)) return "[secret]";
+  return value;
+}
+
+function describeAsset(value: pulumi.asset.Asset | pulumi.asset.Archive): unknown {
+  const v = value as unknown as { assets?: Record<string, unknown>; path?: string; text?: string };
+  if (v.assets) return { archive: Object.keys(v.assets).sort() };
+  if (v.path) return { file: v.path };
+  return { text: createHash("sha256").update(String(v.text ?? "")).digest("hex").slice(0, 16) };
+}
+
+/**
+ * Computed values a real apply would return, so plan.json has no unknowns:
+ * numeric hcloud ids, TEST-NET-3 public IPs (203.0.113.0/24), IPv6 from 2001:db8::/32,
+ * private IPs taken from the inputs (the spec fixes them).
+ */
+export class PlanMocks implements pulumi.runtime.Mocks {
+  readonly resources: PlannedResource[] = [];
+  private nextId = 1000;
+  private nextServerIp = 10;
+  private nextLbIp = 100;
+
+  constructor(private readonly spec: ShopSpec) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const id = String(this.nextId++);
+    const state: Record<string, unknown> = { ...inputs, ...this.computed(args.type, id) };
+    this.resources.push({ type: args.type, name: args.name, parent: null, inputs: redact(inputs) as Record<string, unknown> });
+    const resolvedId = args.type === "hcloud:index/networkSubnet:NetworkSubnet" ? `${String(inputs.networkId)}-${String(inputs.ipRange)}` : id;
+    return { id: resolvedId, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    if (args.token === "cloudflare:index/getIpRanges:getIpRanges")
+      return { ipv4Cidrs: cloudflareFallbackRanges.ipv4, ipv6Cidrs: cloudflareFallbackRanges.ipv6, etag: "offline", id: "offline" };
+    return {};
+  }
+
+  private computed(type: string, id: string): Record<string, unknown> {
+    const secret = (what: string) => `${OFFLINE_SECRET_MARKER}:${what}:${id}`;
+    switch (type) {
+      case "hcloud:index/server:Server": {
+        const n = this.nextServerIp++;
+        return { ipv4Address: `203.0.113.${n}`, ipv6Address: `2001:db8:0:${n.toString(16)}::1`, ipv6Network: `2001:db8:0:${n.toString(16)}::/64`, status: "running" };
+      }
+      case "hcloud:index/loadBalancer:LoadBalancer": {
+        const n = this.nextLbIp++;
+        return { ipv4: `203.0.113.${n}`, ipv6: `2001:db8:1:${n.toString(16)}::1`, networkZone: this.spec.networkZone };
+      }
+      case "tls:index/privateKey:PrivateKey": {
+        const fingerprint = createHash("sha256").update(id).digest("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 43);
+        return {
+          publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${fingerprint}\n`,
+          publicKeyPem: `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${fingerprint}\n-----END PUBLIC KEY-----\n`,
+          privateKeyPem: secret("private-key"),
+          privateKeyOpenssh: secret("private-key"),
+        };
+      }
+      case "tls:index/certRequest:CertRequest":
+        return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\noffline-csr-${id}\n-----END CERTIFICATE REQUEST-----\n` };
+      case "cloudflare:index/originCaCertificate:OriginCaCertificate":
+        return {
+          certificate: `-----BEGIN CERTIFICATE-----\noffline-origin-ca-${id}\n-----END CERTIFICATE-----\n`,
+          expiresOn: new Date(Date.UTC(2041, 0, 1)).toISOString(),
+        };
+      case "random:index/randomPassword:RandomPassword":
+        return { result: secret("password"), bcryptHash: secret("bcrypt") };
+      case "hcloud:index/storageBox:StorageBox":
+        return { server: `u${id}.your-storagebox.de`, username: `u${id}` };
+      case "hcloud:index/storageBoxSubaccount:StorageBoxSubaccount":
+        return { server: `u${id}-sub.your-storagebox.de`, username: `u${id}-sub${id.slice(-1)}` };
+      default:
+        return {};
+    }
+  }
+}

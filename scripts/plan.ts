@@ -1,0 +1,25 @@
+import * as path from "path";
+import { readStackFile, stackFilePath } from "../components/spec";
+import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
+import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";
+import { planFiles, writePlanDir } from "./lib/writePlan";
+import { printSummary } from "./lib/summary";
+
+const USAGE = "usage: npm run plan -- --stack NAME | --file PATH [--out DIR]";
+
+runMain(async () => {
+  const { flags, positional } = parseArgs(process.argv.slice(2));
+  rejectUnknownFlags(flags, ["stack", "file", "out"], USAGE);
+  if (positional.length) fail(`error: unexpected argument ${positional[0]}\n${USAGE}`);
+  const stack = typeof flags.stack === "string" ? flags.stack : undefined;
+  const file = typeof flags.file === "string" ? path.resolve(flags.file) : undefined;
+  if (!stack && !file) fail(`error: name a stack\n${USAGE}`);
+  if (stack && !/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
+
+  const stackFile = readStackFile(file ?? stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack!), stack);
+  const run = await runOfflinePlan(stackFile);
+  for (const w of [...stackFile.warnings, ...run.warnings]) process.stderr.write(`warning: ${w}\n`);
+  const outRoot = typeof flags.out === "string" ? path.resolve(flags.out) : path.join(PROJECT_ROOT, "out");
+  const dir = writePlanDir(outRoot, run.spec.stack, planFiles(run));
+  printSummary(run, path.relative(process.cwd(), dir) || dir);
+});
