@@ -1,11 +1,9 @@
 import * as path from "path";
-import { readStackFile, stackFilePath } from "../components/spec";
+import { buildSpec, readStackFile, stackFilePath } from "../components/spec";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
-import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";
-import { planFiles, writePlanDir } from "./lib/writePlan";
-import { printSummary } from "./lib/summary";
 
 const USAGE = "usage: npm run plan -- --stack NAME | --file PATH [--out DIR]";
+const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 runMain(async () => {
   const { flags, positional } = parseArgs(process.argv.slice(2));
@@ -17,6 +15,12 @@ runMain(async () => {
   if (stack && !/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
 
   const stackFile = readStackFile(file ?? stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack!), stack);
+  // Validate before loading Pulumi: bad input fails fast and leaves nothing behind.
+  buildSpec(stackFile.raw, { stack: stackFile.stack });
+
+  const { runOfflinePlan } = await import("./lib/offlinePlan");
+  const { planFiles, writePlanDir } = await import("./lib/writePlan");
+  const { printSummary } = await import("./lib/summary");
   const run = await runOfflinePlan(stackFile);
   for (const w of [...stackFile.warnings, ...run.warnings]) process.stderr.write(`warning: ${w}\n`);
   const outRoot = typeof flags.out === "string" ? path.resolve(flags.out) : path.join(PROJECT_ROOT, "out");

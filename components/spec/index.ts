@@ -7,4 +7,4 @@ export * from "./problems";
 export * from "./schema";
 export * from "./secret";
 export * from "./types";
-export { sensitivePorts } from "./validate";
+export { portCovers, sensitivePorts } from "./validate";

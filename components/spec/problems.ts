@@ -1,3 +1,4 @@
+import { secretPaths } from "./schema";
 import { SecretString } from "./secret";
 
 /** One invalid value: which key, what was found, what is allowed (DESIGN D10). */
@@ -27,6 +28,12 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** True when the path is a secret leaf such as monitoring.webhooks[2].url. */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  const pattern = path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
+  return (secretPaths as readonly string[]).includes(pattern);
+}
+
 /** Config paths are printed as the user writes them for `pulumi config set --path`. */
 export function keyPath(path: readonly PropertyKey[]): string {
   let out = "shop:";
@@ -53,7 +60,9 @@ export class ProblemList {
 
   add(path: readonly PropertyKey[], allowed: string, found?: unknown): void {
     const value = arguments.length >= 3 ? found : valueAt(this.raw, path);
-    this.items.push({ path: keyPath(path), found: describeValue(value), allowed });
+    // A would-be secret typed in plain text is not repeated on the terminal or in CI logs.
+    const shown = isSecretPath(path) && typeof value === "string" ? "a plain-text value (hidden)" : describeValue(value);
+    this.items.push({ path: keyPath(path), found: shown, allowed });
   }
 
   throwIfAny(): void {

@@ -10,25 +10,28 @@ export const sensitivePorts = [22, 3306, 6379] as const;
 
 const DAY_MS = 86_400_000;
 
+/** zod's own messages start like this; anything else is a message written in schema.ts. */
+const zodDefaultMessage = /^(Too small|Too big|Invalid|Unrecognized)/;
+
 function allowedFromIssue(issue: core.$ZodIssue): string {
-  const text = issue.message.replace(/^allowed: /, "");
+  if (!zodDefaultMessage.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_value":
       return `one of ${issue.values.map((v) => String(v)).join(", ")}`;
     case "invalid_type":
       return issue.input === undefined ? `a value (this key is required): ${issue.expected}` : `a ${issue.expected}`;
     case "too_small":
-      return issue.origin === "array"
-        ? `a list of at least ${String(issue.minimum)} item(s)`
-        : issue.origin === "string"
-          ? text.startsWith("Too small") ? `at least ${String(issue.minimum)} characters` : text
-          : `a number ≥ ${String(issue.minimum)}`;
+      if (issue.origin === "array") return `a list of at least ${String(issue.minimum)} item(s)`;
+      if (issue.origin === "string") return `at least ${String(issue.minimum)} characters`;
+      return `a number ≥ ${String(issue.minimum)}`;
     case "too_big":
-      return issue.origin === "array" ? `a list of at most ${String(issue.maximum)} item(s)` : `a number ≤ ${String(issue.maximum)}`;
+      if (issue.origin === "array") return `a list of at most ${String(issue.maximum)} item(s)`;
+      if (issue.origin === "string") return `at most ${String(issue.maximum)} characters`;
+      return `a number ≤ ${String(issue.maximum)}`;
     case "unrecognized_keys":
       return "no such key; see the configuration reference in the README";
     default:
-      return text;
+      return issue.message;
   }
 }
 
@@ -37,15 +40,13 @@ function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue));
-    } else if (issue.code === "invalid_union") {
-      problems.add(issue.path, issue.message.startsWith("Invalid input") ? "see the configuration reference" : issue.message);
     } else {
       problems.add(issue.path, allowedFromIssue(issue));
     }
   }
 }
 
-function portCovers(port: string | undefined, protocol: string, target: number): boolean {
+export function portCovers(port: string | undefined, protocol: string, target: number): boolean {
   if (protocol === "icmp") return false;
   if (port === undefined || port === "any") return true;
   const [lo, hi] = port.split("-").map(Number);

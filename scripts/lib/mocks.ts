@@ -9,6 +9,8 @@ export interface PlannedResource {
   name: string;
   parent: string | null;
   inputs: Record<string, unknown>;
+  /** Set only where the program sets them: what a reviewer needs to judge replacement and order. */
+  options?: { dependsOn?: string[]; ignoreChanges?: string[]; protect?: boolean; deleteBeforeReplace?: boolean };
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

@@ -26,52 +26,78 @@ async function resolveOutput(value: unknown): Promise<unknown> {
   return secret ? "[secret]" : redact(plain);
 }
 
+type Named = { __name?: string };
+
+/** The resource options a reviewer needs to see (replacement and protection behaviour). */
+function plannedOptions(opts: pulumi.CustomResourceOptions): PlannedResource["options"] {
+  const dependsOn = ([] as unknown[]).concat(opts.dependsOn ?? []).map((d) => (d as Named).__name ?? "?");
+  const options: NonNullable<PlannedResource["options"]> = {};
+  if (dependsOn.length) options.dependsOn = dependsOn;
+  if (opts.ignoreChanges?.length) options.ignoreChanges = opts.ignoreChanges;
+  if (opts.protect) options.protect = true;
+  if (opts.deleteBeforeReplace) options.deleteBeforeReplace = true;
+  return Object.keys(options).length ? options : undefined;
+}
+
 /**
- * Runs the real program (index.ts) under Pulumi's runtime mocks: no CLI, no plugins, no network.
- * The stack file was validated before this runs, so nothing here fails on user input.
+ * Runs a program under Pulumi's runtime mocks (no CLI, plugins or network) and returns every
+ * resource it declared with resolved inputs, plus its resolved outputs. Mocks are process-wide:
+ * call this once per process.
  */
-export async function runOfflinePlan(file: StackFile): Promise<OfflineRun> {
-  // Validate first: a bad config must fail before any Pulumi state exists.
-  const { spec, warnings } = buildSpec(file.raw, { stack: file.stack });
-  const { config, secretKeys } = toPulumiConfig(file.raw);
-  pulumi.runtime.setAllConfig(config, secretKeys);
+export async function runUnderMocks(
+  spec: ShopSpec,
+  program: () => Promise<Record<string, unknown>>,
+  quietWarnings: string[] = [],
+): Promise<Omit<Plan, "stack" | "project">> {
   const mocks = new PlanMocks(spec);
   await pulumi.runtime.setMocks(mocks, spec.project, spec.stack, false);
-
-  const parents = new Map<string, string | null>();
+  const seen = new Map<string, { parent: string | null; options: PlannedResource["options"] }>();
   // The program logs its spec warnings through pulumi.log, which without an engine uses
-  // console.warn; they are printed once, by the caller, so drop only those repeats.
+  // console.warn; the caller prints them once, so drop only those repeats.
   const consoleWarn = console.warn;
   const runtimePrefix = "warning: [runtime] ";
   console.warn = (...args: unknown[]) => {
     const line = args[0];
-    if (typeof line === "string" && line.startsWith(runtimePrefix) && warnings.includes(line.slice(runtimePrefix.length))) return;
+    if (typeof line === "string" && line.startsWith(runtimePrefix) && quietWarnings.includes(line.slice(runtimePrefix.length))) return;
     consoleWarn(...args);
   };
   let outputs: Record<string, unknown>;
   try {
-    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
-        const parent = args.opts.parent as unknown as { __name?: string } | undefined;
-        parents.set(`${args.type}::${args.name}`, parent?.__name ?? null);
+        seen.set(`${args.type}::${args.name}`, {
+          parent: (args.opts.parent as Named | undefined)?.__name ?? null,
+          options: plannedOptions(args.opts as pulumi.CustomResourceOptions),
+        });
         return undefined;
       });
-      const program = (await import(path.join(PROJECT_ROOT, "index"))) as Record<string, unknown>;
+      const exported = await program();
       const resolved: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(program)) {
+      for (const [key, value] of Object.entries(exported)) {
         if (key === "__esModule" || key === "default") continue;
         resolved[key] = await resolveOutput(value);
       }
       return resolved;
-    }) as Record<string, unknown>;
+    })) as Record<string, unknown>;
   } finally {
     console.warn = consoleWarn;
   }
-  // Let the last registrations that nothing awaited reach the mocks.
+  // Let registrations that nothing awaited reach the mocks.
   await new Promise((r) => setImmediate(r));
-
   const resources = mocks.resources
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
-    .map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`) ?? null }));
-  return { plan: { stack: spec.stack, project: spec.project, resources, outputs }, spec, warnings };
+    .map((r) => {
+      const meta = seen.get(`${r.type}::${r.name}`);
+      return { ...r, parent: meta?.parent ?? null, ...(meta?.options ? { options: meta.options } : {}) };
+    });
+  return { resources, outputs };
+}
+
+/** Runs the real program (index.ts) offline; the stack file was validated before this runs. */
+export async function runOfflinePlan(file: StackFile): Promise<OfflineRun> {
+  const { spec, warnings } = buildSpec(file.raw, { stack: file.stack });
+  const { config, secretKeys } = toPulumiConfig(file.raw);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const result = await runUnderMocks(spec, async () => (await import(path.join(PROJECT_ROOT, "index"))) as Record<string, unknown>, warnings);
+  return { plan: { stack: spec.stack, project: spec.project, ...result }, spec, warnings };
 }
