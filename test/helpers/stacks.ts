@@ -18,7 +18,7 @@ export function stackSpec(stack: string, today = new Date("2026-11-22")): ShopSp
 
 /** Runs the real plan CLI in a child process (mocks are per process) into outDir. */
 export function planCli(args: string[], outDir: string): RunResult {
-  return run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "plan.ts"), ...args, "--out", outDir], { cwd: ROOT });
+  return run(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "plan.ts"), ...args, "--out", outDir], { cwd: ROOT });
 }
 
 export function readJson<T>(file: string): T {
