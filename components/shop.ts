@@ -1,10 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ShopAccess } from "./access";
 import { AutomationKey } from "./automation";
+import { ShopBackups } from "./backups";
+import { convergeHosts, HostConverge } from "./converge";
 import { ShopDns } from "./dns";
+import { ShopFirewalls } from "./firewall";
 import { ShopLoadBalancer } from "./loadBalancer";
+import { ShopMonitoring } from "./monitoring";
 import { ShopNetwork } from "./network";
 import { ShopNodes } from "./nodes";
 import { OriginCertificate } from "./originCertificate";
+import { SecretMap, ShopSecrets } from "./secrets";
 import type { ShopSpec } from "./spec";
 
 export interface ShopHostingArgs {
@@ -29,6 +35,12 @@ export class ShopHosting extends pulumi.ComponentResource {
   readonly certificate: OriginCertificate;
   readonly loadBalancer: ShopLoadBalancer;
   readonly dns: ShopDns;
+  readonly firewalls: ShopFirewalls;
+  readonly access: ShopAccess;
+  readonly secrets: ShopSecrets;
+  readonly backups: ShopBackups;
+  readonly monitoring: ShopMonitoring;
+  readonly converge: HostConverge[];
   readonly hosts: HostOutput[];
   readonly urls: string[];
 
@@ -47,6 +59,17 @@ export class ShopHosting extends pulumi.ComponentResource {
       child,
     );
     this.dns = new ShopDns(`${name}-dns`, { spec, lbIpv4: this.loadBalancer.ipv4, lbIpv6: this.loadBalancer.ipv6 }, child);
+    this.firewalls = new ShopFirewalls(`${name}-firewalls`, { spec }, child);
+    this.access = new ShopAccess(`${name}-access`, { spec }, child);
+    this.secrets = new ShopSecrets(`${name}-secrets`, { spec }, child);
+    this.backups = new ShopBackups(`${name}-backups`, { spec }, child);
+    this.monitoring = new ShopMonitoring(`${name}-monitoring`, { spec }, child);
+    // Per-host secrets from other concerns, by host name (backups: each host's Storage Box subaccount).
+    const hostSecrets: Record<string, SecretMap> = Object.fromEntries(spec.nodes.map((n) => [n.name, this.backups.hostSecrets(n.name)]));
+    this.converge = convergeHosts(
+      { spec, nodes: this.nodes.nodes, privateKey: this.automation.privateKey, secrets: this.secrets.values, hostSecrets, dependsOn: [this.firewalls] },
+      this,
+    );
 
     this.hosts = this.nodes.nodes.map((n) => ({
       name: n.spec.name,

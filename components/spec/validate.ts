@@ -10,6 +10,12 @@ export const sensitivePorts = [22, 3306, 6379] as const;
 
 const DAY_MS = 86_400_000;
 
+/** Accounts Debian, our packages or the blueprint (shopops = AUTOMATION_USER) own; declaring one would hijack it. */
+const reservedUserNames = new Set([
+  "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
+  "list", "irc", "gnats", "nobody", "sshd", "messagebus", "mysql", "redis", "prometheus", "nginx", "shopops",
+]);
+
 /** zod's own messages start like this; anything else is a message written in schema.ts. */
 const zodDefaultMessage = /^(Too small|Too big|Invalid|Unrecognized)/;
 
@@ -98,7 +104,9 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
 
   const userNames = new Map<string, number>();
   config.users.forEach((u, i) => {
-    if (userNames.has(u.name)) problems.add(["users", i, "name"], `a name used once (also users[${userNames.get(u.name)}])`);
+    if (reservedUserNames.has(u.name) || u.name.startsWith("systemd-"))
+      problems.add(["users", i, "name"], "a personal account name, not a system account (root, www-data, mysql, shopops, systemd-*, …)");
+    else if (userNames.has(u.name)) problems.add(["users", i, "name"], `a name used once (also users[${userNames.get(u.name)}])`);
     else userNames.set(u.name, i);
     if (u.expires) {
       const left = (Date.parse(u.expires) - today.getTime()) / DAY_MS;

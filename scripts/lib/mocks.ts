@@ -16,24 +16,34 @@ export interface PlannedResource {
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Replaces every secret the engine would hide with "[secret]"; assets become their contents' hash. */
+/** Replaces every secret the engine would hide with "[secret]". */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG_KEY] === SECRET_SIG) return "[secret]";
-    if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) return describeAsset(value);
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
   }
   if (typeof value === "string" && value.includes(OFFLINE_SECRET_MARKER)) return "[secret]";
   return value;
 }
 
-function describeAsset(value: pulumi.asset.Asset | pulumi.asset.Archive): unknown {
-  const v = value as unknown as { assets?: Record<string, unknown>; path?: string; text?: string };
-  if (v.assets) return { archive: Object.keys(v.assets).sort() };
-  if (v.path) return { file: v.path };
-  return { text: createHash("sha256").update(String(v.text ?? "")).digest("hex").slice(0, 16) };
+/**
+ * Assets in plan.json: a file asset by path, an archive by its entries, a text asset by its
+ * size and sha256 (its text is a promise, and may be large: the hash says whether it changed).
+ */
+async function describeAssets(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(describeAssets));
+  if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
+    const v = value as unknown as { assets?: Record<string, unknown>; path?: Promise<string>; text?: Promise<string> };
+    if (v.assets) return { archive: Object.keys(await v.assets).sort() };
+    if (v.path) return { file: await v.path };
+    const text = String((await v.text) ?? "");
+    return { text: { bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex") } };
+  }
+  if (value && typeof value === "object")
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await describeAssets(v)])));
+  return value;
 }
 
 /**
@@ -49,11 +59,14 @@ export class PlanMocks implements pulumi.runtime.Mocks {
 
   constructor(private readonly spec: ShopSpec) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
     const id = String(this.nextId++);
     const state: Record<string, unknown> = { ...inputs, ...this.computed(args.type, id) };
-    this.resources.push({ type: args.type, name: args.name, parent: null, inputs: redact(inputs) as Record<string, unknown> });
+    // Recorded before any await, so plan.json lists resources in registration order.
+    const planned: PlannedResource = { type: args.type, name: args.name, parent: null, inputs: {} };
+    this.resources.push(planned);
+    planned.inputs = redact(await describeAssets(inputs)) as Record<string, unknown>;
     const resolvedId = args.type === "hcloud:index/networkSubnet:NetworkSubnet" ? `${String(inputs.networkId)}-${String(inputs.ipRange)}` : id;
     return { id: resolvedId, state };
   }
@@ -61,6 +74,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     if (args.token === "cloudflare:index/getIpRanges:getIpRanges")
       return { ipv4Cidrs: cloudflareFallbackRanges.ipv4, ipv6Cidrs: cloudflareFallbackRanges.ipv6, etag: "offline", id: "offline" };
+    if (args.token === "cloudflare:index/getZone:getZone") {
+      // The account id is what the monitoring component needs; a stable fake derived from the zone.
+      const zoneId = String(args.inputs.zoneId);
+      const accountId = createHash("sha256").update(`account:${zoneId}`).digest("hex").slice(0, 32);
+      const zone = this.spec.domains.find((d) => d.zoneId === zoneId);
+      return { id: zoneId, zoneId, name: zone?.zone ?? "offline.example", status: "active", account: { id: accountId, name: `${this.spec.customer} (offline)` } };
+    }
     return {};
   }
 

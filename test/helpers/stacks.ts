@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, listStacks, readStackFile, ShopSpec, stackFilePath } from "../../components/spec";
+import { parse, stringify } from "yaml";
 import { run, RunResult } from "./tools";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -14,6 +15,25 @@ export function allStacks(): string[] {
 export function stackSpec(stack: string, today = new Date("2026-11-22")): ShopSpec {
   const file = readStackFile(stackFilePath(STACKS_DIR, stack), stack);
   return buildSpec(file.raw, { stack, today }).spec;
+}
+
+/**
+ * A stack's spec after one edit to its raw `shop:` keys, validated for real (ConfigError on bad
+ * input). The file is read afresh each time: its secrets are objects a deep clone would lose.
+ */
+export function editedStackSpec(stack: string, edit: (raw: Record<string, any>) => void, today = new Date("2026-11-22")): { spec: ShopSpec; warnings: string[] } {
+  const raw = readStackFile(stackFilePath(STACKS_DIR, stack), stack).raw as Record<string, any>;
+  edit(raw);
+  return buildSpec(raw, { stack, today });
+}
+
+/** Writes a copy of a stack file with its `config:` edited (keys as written: `shop:users`), for `--file`. */
+export function writeStackVariant(dir: string, stack: string, name: string, edit: (config: Record<string, unknown>) => void): string {
+  const doc = parse(fs.readFileSync(stackFilePath(STACKS_DIR, stack), "utf8")) as { config: Record<string, unknown> };
+  edit(doc.config);
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, stringify(doc));
+  return file;
 }
 
 /** Runs the real plan CLI in a child process (mocks are per process) into outDir. */

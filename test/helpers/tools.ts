@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncOptions } from "child_process";
+import { spawn, spawnSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -41,4 +41,25 @@ export function tempDir(t: TestContext, prefix = "shop-test-"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Like run(), but without blocking the event loop: needed when the child talks to a server
+ * running in this test process (a webhook sink, a heartbeat endpoint).
+ */
+export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin`, ...opts.env };
+    const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
 }

@@ -45,6 +45,7 @@ const cases: BadCase[] = [
   { name: "phone not international", mutate: (c) => (c["shop:contacts"].owner.phone = "030 1234567"), key: "shop:contacts.owner.phone", allowed: /international/ },
   { name: "unknown user role", mutate: (c) => (c["shop:users"][0].role = "superuser"), key: "shop:users[0].role", allowed: /admin, deploy, readonly/ },
   { name: "duplicate user names", mutate: (c) => (c["shop:users"][1].name = "anna"), key: "shop:users[1].name", allowed: /used once/ },
+  { name: "system account as a user", mutate: (c) => (c["shop:users"][0].name = "www-data"), key: "shop:users[0].name", allowed: /not a system account/ },
   { name: "SSH key that is not a public key", mutate: (c) => (c["shop:users"][0].sshKeys = ["-----BEGIN OPENSSH PRIVATE KEY-----"]), key: "shop:users[0].sshKeys[0]", allowed: /OpenSSH public key/ },
   { name: "expiry date in the past", mutate: (c) => (c["shop:users"][2].expires = "2020-01-31"), key: "shop:users[2].expires", allowed: /in the future/ },
   { name: "expiry date not a date", mutate: (c) => (c["shop:users"][2].expires = "next summer"), key: "shop:users[2].expires", allowed: /YYYY-MM-DD/ },

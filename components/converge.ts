@@ -1,0 +1,152 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { AUTOMATION_USER } from "./automation";
+import { HostBundle, renderHostBundle } from "./hostconfig/bundle";
+import { readShopFile } from "./hostconfig/shopFiles";
+import type { ShopNode } from "./nodes";
+import { SecretMap, secretsEnvOutput } from "./secrets";
+import { dbPrimary, NodeSpec, ShopSpec } from "./spec";
+
+export interface HostConvergeArgs {
+  bundle: HostBundle;
+  /** The server's public IPv4: converge connects from the deployer (inside deployerCidrs). */
+  host: pulumi.Input<string>;
+  privateKey: pulumi.Input<string>;
+  /** Shared secrets this host needs (convergeHosts passes those its bundle names) … */
+  secrets: SecretMap;
+  /** … plus this host's own, from other components (e.g. its Storage Box subaccount password). */
+  extraSecrets?: SecretMap;
+}
+
+/**
+ * Day-2 delivery of one host's bundle (D1, D2): wait for cloud-init, copy the bundle and the
+ * apply script, run it with the secrets on stdin. Keyed by the bundle hash, so any change to a
+ * file re-runs it and nothing else does; the server itself is never touched.
+ *
+ * @pulumi/command 1.2.1's CopyToRemote takes path-based assets and StringAsset only (AssetArchive
+ * support came later upstream), so the bundle travels as one self-contained bundle.json
+ * (manifest + contents) that shop-apply reads directly.
+ */
+export class HostConverge extends pulumi.ComponentResource {
+  readonly apply: command.remote.Command;
+
+  constructor(name: string, args: HostConvergeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("shop:index:HostConverge", name, {}, opts);
+    const { bundle } = args;
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: args.host,
+      user: AUTOMATION_USER,
+      privateKey: args.privateKey,
+      // A new server needs a minute or two before sshd answers.
+      dialErrorLimit: 60,
+      perDialTimeout: 10,
+    };
+    const child = { parent: this };
+
+    const cloudInit = new command.remote.Command(
+      `${name}-cloud-init`,
+      { connection, create: "sudo cloud-init status --wait >/dev/null" },
+      child,
+    );
+
+    // Content-addressed names: a re-run for a rotated secret finds the files it needs, and a
+    // new bundle never overwrites the one an interrupted apply may still be reading.
+    const applyScript = readShopFile("shop-apply.sh");
+    const home = `/home/${AUTOMATION_USER}`;
+    const bundleName = `shop-bundle-${bundle.hash.slice(0, 12)}.json`;
+    const applyName = `shop-apply-${sha256(applyScript).slice(0, 12)}.sh`;
+    const bundlePath = `${home}/${bundleName}`;
+    const applyPath = `${home}/${applyName}`;
+    const copyBundle = new command.remote.CopyToRemote(
+      `${name}-bundle`,
+      { connection, source: new pulumi.asset.StringAsset(selfContainedBundle(bundle)), remotePath: bundlePath, triggers: [bundle.hash] },
+      { ...child, dependsOn: [cloudInit] },
+    );
+    const copyApply = new command.remote.CopyToRemote(
+      `${name}-apply-script`,
+      { connection, source: new pulumi.asset.StringAsset(applyScript), remotePath: applyPath, triggers: [sha256(applyScript)] },
+      { ...child, dependsOn: [cloudInit] },
+    );
+
+    const secretsEnv = secretsEnvOutput(args.secrets, args.extraSecrets);
+    this.apply = new command.remote.Command(
+      `${name}-apply`,
+      {
+        connection,
+        create:
+          `sudo bash ${applyPath} --secrets-stdin ${bundlePath} && ` +
+          `find ${home} -maxdepth 1 \\( -name 'shop-bundle-*.json' ! -name '${bundleName}' -o -name 'shop-apply-*.sh' ! -name '${applyName}' \\) -delete`,
+        stdin: secretsEnv,
+        // shop-apply never prints a secret; stdin itself is never logged and is kept in state
+        // only as a secret. Its output (what changed, what restarted) is worth keeping.
+        logging: "stdoutAndStderr",
+        // A changed bundle re-runs the apply. A rotated secret changes stdin, an input, which
+        // re-runs `create` as well; keeping it out of triggers keeps the trigger readable.
+        triggers: [bundle.hash],
+      },
+      { ...child, dependsOn: [copyBundle, copyApply] },
+    );
+    this.registerOutputs({ bundleHash: bundle.hash });
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** bundle.json with every file's content inline: the form shop-apply reads without a bundle/ tree. */
+export function selfContainedBundle(bundle: HostBundle): string {
+  return JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files }) + "\n";
+}
+
+export interface ConvergeHostsArgs {
+  spec: ShopSpec;
+  nodes: ShopNode[];
+  privateKey: pulumi.Input<string>;
+  secrets: SecretMap;
+  /** Per-host secrets from other concerns, by host name (e.g. backups: Storage Box passwords). */
+  hostSecrets?: Record<string, SecretMap>;
+  /** What must exist before the first SSH login, e.g. the Cloud Firewall that admits the deployer. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One HostConverge per node, each a direct child of `parent` (the composing component).
+ * Replicas wait for the primary, which creates their replication user.
+ */
+export function convergeHosts(args: ConvergeHostsArgs, parent: pulumi.Resource): HostConverge[] {
+  const ordered = [...args.nodes].sort((a, b) => rank(a.spec) - rank(b.spec));
+  const byName = new Map<string, HostConverge>();
+  for (const node of ordered) {
+    const bundle = renderHostBundle(args.spec, node.spec);
+    const primary = node.spec.roles.includes("db-replica") ? byName.get(dbPrimary(args.spec).name) : undefined;
+    const converge = new HostConverge(
+      `${node.spec.name}-converge`,
+      {
+        bundle,
+        host: node.server.ipv4Address,
+        privateKey: args.privateKey,
+        secrets: secretsNamedBy(bundle, args.secrets),
+        extraSecrets: args.hostSecrets?.[node.spec.name],
+      },
+      { parent, dependsOn: [node.attachment, ...(args.dependsOn ?? []), ...(primary ? [primary] : [])] },
+    );
+    byName.set(node.spec.name, converge);
+  }
+  return args.nodes.map((n) => byName.get(n.spec.name)!);
+}
+
+/**
+ * Least privilege (SEC-2): a host receives only the shared secrets its bundle names, as a
+ * template token, a script variable or an env-file key. Per-host extras always go along.
+ */
+export function secretsNamedBy(bundle: HostBundle, secrets: SecretMap): SecretMap {
+  const text = bundle.files.map((f) => f.content).join("\n");
+  return Object.fromEntries(Object.entries(secrets).filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)));
+}
+
+/** The primary first, so a replica's bootstrap finds its replication user. */
+function rank(node: NodeSpec): number {
+  return node.roles.includes("db-primary") ? 0 : 1;
+}

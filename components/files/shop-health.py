@@ -1,0 +1,500 @@
+#!/usr/bin/python3
+"""shop-health: on-host checks for HW-3, HW-4, HW-5, SW-1 and OPS-1, run every minute by
+shop-health.timer.
+
+Checks load 1/5/15 per core, disk and inode use per mount, memory, services, replication
+lag and semi-sync, pending security updates and reboot-required, backup age and certificate
+expiry. Every figure goes to the node_exporter textfile collector. Alerts go to each
+configured webhook in its own format (Slack, Teams Workflows, PagerDuty Events v2, generic
+JSON), only when an item changes between ok, warning and critical, with a reminder at most
+every thresholds.alertRepeatMinutes while it keeps firing. Deliveries are retried; a delivery
+that still fails is tried again on the next run, because the state records what each webhook
+has actually received. With monitoring.heartbeatUrl set, every run pings it, so a host whose
+checks stop running is noticed from outside.
+
+Settings: $SHOP_ETC/health.json (rendered, no secrets); webhook URLs and routing keys:
+$SHOP_ETC/secrets.env. Environment overrides, for tests and one-off runs:
+  SHOP_ETC                   directory of health.json and secrets.env (default /etc/shop)
+  SHOP_STATE_DIR             alert state; SHOP_TEXTFILE_DIR: node_exporter textfile directory
+  SHOP_BACKUP_STATE_DIR      where shop-backup writes its last-success stamps
+  SHOP_HEALTH_LOADAVG_FILE   instead of /proc/loadavg; SHOP_HEALTH_MEMINFO_FILE: /proc/meminfo
+  SHOP_HEALTH_MOUNTS         colon-separated mount points instead of every real filesystem
+  SHOP_HEALTH_SYSTEMCTL      systemctl replacement; SHOP_HEALTH_MYSQL: mariadb client command
+  SHOP_UPDATES_FILE          the updates helper's updates.json
+  SHOP_REBOOT_REQUIRED_FILE  instead of /run/reboot-required
+
+Usage: shop-health              run every check, notify, write metrics
+       shop-health --only GROUP  run one check group (load, disk, memory, services, replication,
+                                 updates, backup_age, cert), print its items and exit 1 when
+                                 one fires; no alerts, no state (the freshness check:
+                                 shop-health --only backup_age)
+"""
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+
+REAL_FILESYSTEMS = {"ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat"}
+SEVERITY_RANK = {"ok": 0, "warning": 1, "critical": 2}
+HTTP_TIMEOUT_SECONDS = 10
+DELIVERY_ATTEMPTS = 3
+
+
+def env_path(name, default):
+    return os.environ.get(name) or default
+
+
+def load_env_file(path):
+    """KEY='value' lines as converge writes them; single quotes escaped as '\\''."""
+    values = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^([A-Z_][A-Z0-9_]*)=(.*)$", line.rstrip("\n"))
+                if not m:
+                    continue
+                raw = m.group(2)
+                if raw.startswith("'") and raw.endswith("'") and len(raw) >= 2:
+                    raw = raw[1:-1].replace("'\\''", "'")
+                values[m.group(1)] = raw
+    except FileNotFoundError:
+        pass
+    return values
+
+
+def item(key, status, summary, value=None, threshold=None):
+    return {"key": key, "status": status, "summary": summary, "value": value, "threshold": threshold}
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_load(cfg, metrics):
+    path = env_path("SHOP_HEALTH_LOADAVG_FILE", "/proc/loadavg")
+    with open(path, encoding="ascii") as f:
+        fields = f.read().split()
+    cores = max(1, int(cfg["cores"]))
+    t = cfg["thresholds"]
+    out = []
+    for window, raw, limit in (("1", fields[0], t["load1PerCore"]), ("5", fields[1], t["load5PerCore"]), ("15", fields[2], t["load15PerCore"])):
+        per_core = float(raw) / cores
+        metrics.append(("shop_load_per_core", {"window": window}, per_core))
+        status = "warning" if per_core > limit else "ok"
+        out.append(item(f"load{window}", status, f"load{window} per core {per_core:.2f} (limit {limit})", round(per_core, 3), limit))
+    return out
+
+
+def mount_points():
+    override = os.environ.get("SHOP_HEALTH_MOUNTS")
+    if override:
+        return [m for m in override.split(":") if m]
+    seen, mounts = set(), []
+    with open("/proc/mounts", encoding="utf-8") as f:
+        for line in f:
+            device, mount, fstype = line.split()[:3]
+            if fstype in REAL_FILESYSTEMS and device not in seen:
+                seen.add(device)
+                mounts.append(mount.replace("\\040", " "))
+    return mounts
+
+
+def check_disks(cfg, metrics):
+    t = cfg["thresholds"]
+    out = []
+    for mount in mount_points():
+        st = os.statvfs(mount)
+        used_blocks = st.f_blocks - st.f_bfree
+        usable = used_blocks + st.f_bavail  # as df counts it: root's reserve is not available
+        disk_pct = 100.0 * used_blocks / usable if usable else 0.0
+        metrics.append(("shop_disk_used_ratio", {"mount": mount}, disk_pct / 100))
+        metrics.append(("shop_disk_free_bytes", {"mount": mount}, st.f_bavail * st.f_frsize))
+        status = "critical" if disk_pct >= t["diskCritPercent"] else "warning" if disk_pct >= t["diskWarnPercent"] else "ok"
+        limit = t["diskCritPercent"] if status == "critical" else t["diskWarnPercent"]
+        out.append(item(f"disk:{mount}", status, f"disk {mount} {disk_pct:.1f}% used (limit {limit}%)", round(disk_pct, 1), limit))
+        if st.f_files:
+            inode_pct = 100.0 * (st.f_files - st.f_ffree) / st.f_files
+            metrics.append(("shop_inode_used_ratio", {"mount": mount}, inode_pct / 100))
+            status = "warning" if inode_pct >= t["inodePercent"] else "ok"
+            out.append(item(f"inodes:{mount}", status, f"inodes {mount} {inode_pct:.1f}% used (limit {t['inodePercent']}%)", round(inode_pct, 1), t["inodePercent"]))
+    return out
+
+
+def check_memory(cfg, metrics):
+    info = {}
+    with open(env_path("SHOP_HEALTH_MEMINFO_FILE", "/proc/meminfo"), encoding="ascii") as f:
+        for line in f:
+            name, rest = line.split(":", 1)
+            info[name] = int(rest.split()[0]) * 1024
+    pct = 100.0 * (1 - info["MemAvailable"] / info["MemTotal"])
+    metrics.append(("shop_memory_used_ratio", {}, pct / 100))
+    limit = cfg["thresholds"]["memoryPercent"]
+    return [item("memory", "warning" if pct >= limit else "ok", f"memory {pct:.1f}% used (limit {limit}%)", round(pct, 1), limit)]
+
+
+def check_services(cfg, metrics):
+    systemctl = env_path("SHOP_HEALTH_SYSTEMCTL", "systemctl")
+    out = []
+    for service in cfg["services"]:
+        unit = service["unit"]
+        if service.get("ifPathExists") and not os.path.exists(service["ifPathExists"]):
+            continue  # e.g. consumers before the first deploy
+        r = subprocess.run([systemctl, "is-active", unit], capture_output=True, text=True, timeout=15, check=False)
+        state = r.stdout.strip() or "unknown"
+        metrics.append(("shop_service_up", {"service": unit}, 1 if state == "active" else 0))
+        out.append(item(f"service:{unit}", "ok" if state == "active" else "critical", f"service {unit} is {state}", state, "active"))
+    return out
+
+
+def mysql(cfg, sql):
+    cmd = os.environ.get("SHOP_HEALTH_MYSQL", "").split() or ["mariadb"]
+    if cfg.get("mysqlDefaultsFile"):
+        cmd.insert(1, f"--defaults-file={cfg['mysqlDefaultsFile']}")
+    r = subprocess.run(cmd + ["-N", "-B", "-e", sql], capture_output=True, text=True, timeout=15, check=False)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip() or f"mariadb exit {r.returncode}")
+    return r.stdout
+
+
+def check_replication(cfg, metrics):
+    role = cfg.get("replication")
+    if not role:
+        return []
+    out = []
+    if role == "replica":
+        out.append(replica_item(cfg, metrics))
+    variable = "Rpl_semi_sync_slave_status" if role == "replica" else "Rpl_semi_sync_master_status"
+    try:
+        status = dict(line.split("\t", 1) for line in mysql(cfg, f"SHOW GLOBAL STATUS LIKE '{variable}'").splitlines() if "\t" in line)
+    except RuntimeError as e:
+        return out + [item("semisync", "critical", f"semi-sync status unreadable: {e}")]
+    on = status.get(variable, "OFF").strip() == "ON"
+    metrics.append(("shop_semisync_up", {"role": role}, 1 if on else 0))
+    # Semi-sync silently degrades to async after rpl_semi_sync_master_timeout: say so.
+    out.append(item("semisync", "ok" if on else "warning", f"semi-sync {'on' if on else 'off (replication fell back to async)'} ({role})", "ON" if on else "OFF", "ON"))
+    return out
+
+
+def replica_item(cfg, metrics):
+    try:
+        rows = mysql_vertical(cfg, "SHOW REPLICA STATUS")
+    except RuntimeError as e:
+        return item("replication", "critical", f"replication status unreadable: {e}")
+    if not rows:
+        return item("replication", "critical", "this replica has no replication configured")
+    row = rows[0]
+    running = row.get("Slave_IO_Running") == "Yes" and row.get("Slave_SQL_Running") == "Yes"
+    lag = row.get("Seconds_Behind_Master")
+    known = lag not in (None, "NULL", "")
+    limit = cfg["thresholds"]["replicationLagSeconds"]
+    metrics.append(("shop_replication_running", {}, 1 if running else 0))
+    if known:
+        metrics.append(("shop_replication_lag_seconds", {}, int(lag)))
+    if not running:
+        return item("replication", "critical", f"replication stopped (IO {row.get('Slave_IO_Running')}, SQL {row.get('Slave_SQL_Running')}) {row.get('Last_Error', '')}".strip())
+    if not known or int(lag) > limit:
+        return item("replication", "warning", f"replication lag {lag} s (limit {limit} s)", lag, limit)
+    return item("replication", "ok", f"replication lag {lag} s", int(lag), limit)
+
+
+def mysql_vertical(cfg, sql):
+    """Rows of a statement as dicts, from the client's vertical (\\G) output."""
+    rows, row = [], None
+    for line in mysql(cfg, sql + "\\G").splitlines():
+        if line.startswith("*****"):
+            row = {}
+            rows.append(row)
+        elif row is not None and ":" in line:
+            k, v = line.split(":", 1)
+            row[k.strip()] = v.strip()
+    return rows
+
+
+def check_updates(cfg, metrics):
+    out = []
+    path = env_path("SHOP_UPDATES_FILE", cfg["updatesFile"])
+    try:
+        with open(path, encoding="utf-8") as f:
+            updates = json.load(f)
+    except (FileNotFoundError, json.JSONDecodeError):
+        updates = None
+    metrics.append(("shop_updates_info_present", {}, 0 if updates is None else 1))
+    if updates is not None:
+        pending = int(updates.get("securityPending", 0))
+        metrics.append(("shop_updates_pending", {"origin": "security"}, pending))
+        out.append(item("security_updates", "warning" if pending > 0 else "ok", f"{pending} security update(s) pending", pending, 0))
+    reboot = os.path.exists(env_path("SHOP_REBOOT_REQUIRED_FILE", "/run/reboot-required")) or bool(updates and updates.get("rebootRequired"))
+    metrics.append(("shop_reboot_required", {}, 1 if reboot else 0))
+    out.append(item("reboot_required", "warning" if reboot else "ok", "a reboot is required" if reboot else "no reboot required", reboot, False))
+    return out
+
+
+def check_backups(cfg, metrics, now):
+    state_dir = env_path("SHOP_BACKUP_STATE_DIR", cfg["backupStateDir"])
+    out = []
+    for backup in cfg["backups"]:
+        kind, max_age = backup["kind"], backup["maxAgeSeconds"]
+        since, what = None, "last success"
+        for name, label in ((f"last-success-{kind}", "last success"), (f"enabled-{kind}", "enabled, never succeeded")):
+            try:
+                with open(os.path.join(state_dir, name), encoding="ascii") as f:
+                    since, what = int(f.read().strip()), label
+                break
+            except (FileNotFoundError, ValueError):
+                continue
+        if since is None:
+            out.append(item(f"backup_age:{kind}", "critical", f"backup {kind}: no successful run recorded", None, max_age))
+            continue
+        age = max(0, now - since)
+        metrics.append(("shop_backup_age_seconds", {"kind": kind}, age))
+        metrics.append(("shop_backup_max_age_seconds", {"kind": kind}, max_age))
+        status = "critical" if age > max_age else "ok"
+        out.append(item(f"backup_age:{kind}", status, f"backup {kind}: {what} {age // 60} min ago (limit {max_age // 60} min)", age, max_age))
+    return out
+
+
+def check_certs(cfg, metrics, now):
+    out = []
+    limit_days = cfg["thresholds"]["certExpiryDays"]
+    for path in cfg.get("certFiles", []):
+        r = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", path], capture_output=True, text=True, timeout=15, check=False)
+        if r.returncode != 0:
+            out.append(item(f"cert:{path}", "critical", f"certificate {path} unreadable"))
+            continue
+        not_after = datetime.strptime(r.stdout.strip().split("=", 1)[1], "%b %d %H:%M:%S %Y %Z").replace(tzinfo=timezone.utc).timestamp()
+        days = (not_after - now) / 86400
+        metrics.append(("shop_cert_expiry_timestamp_seconds", {"path": path}, int(not_after)))
+        status = "critical" if days < 0 else "warning" if days < limit_days else "ok"
+        out.append(item(f"cert:{path}", status, f"certificate {path} expires in {days:.0f} days (limit {limit_days})", round(days, 1), limit_days))
+    return out
+
+
+def run_checks(cfg, metrics, now, only=None):
+    """Runs every check group (or those whose name starts with `only`); items in one list."""
+    groups = {
+        "load": lambda: check_load(cfg, metrics),
+        "disk": lambda: check_disks(cfg, metrics),
+        "memory": lambda: check_memory(cfg, metrics),
+        "services": lambda: check_services(cfg, metrics),
+        "replication": lambda: check_replication(cfg, metrics),
+        "updates": lambda: check_updates(cfg, metrics),
+        "backup_age": lambda: check_backups(cfg, metrics, now),
+        "cert": lambda: check_certs(cfg, metrics, now),
+    }
+    items = []
+    for name, check in groups.items():
+        if only is not None and not name.startswith(only):
+            continue
+        try:
+            items.extend(dict(it, group=name) for it in check())
+        except Exception as e:  # one broken probe must not silence the others: it alerts itself
+            print(f"shop-health: check {name} failed: {e}", file=sys.stderr)
+            metrics.append(("shop_health_check_errors", {"check": name}, 1))
+            items.append(item(f"check:{name}", "warning", f"check {name} failed: {e}") | {"group": "check-errors", "failedGroup": name})
+    return items
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def payload_for(hook, secrets, alert, cfg):
+    firing = alert["status"] != "ok"
+    state = "RESOLVED" if not firing else alert["status"].upper()
+    title = f"[{state}] {cfg['host']}: {alert['summary']}"
+    facts = [("Host", cfg["host"]), ("Stack", cfg["stack"]), ("Item", alert["key"]), ("Since", alert["since"])]
+    if hook["type"] == "slack":
+        return {
+            "text": title,
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": f"*{state}* `{alert['key']}` on *{cfg['host']}*\n{alert['summary']}"}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(f"{k}: {v}" for k, v in facts)}]},
+            ],
+        }
+    if hook["type"] == "teams":
+        card = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True, "color": "Attention" if firing else "Good"},
+                {"type": "FactSet", "facts": [{"title": k, "value": str(v)} for k, v in facts]},
+            ],
+        }
+        return {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    if hook["type"] == "pagerduty":
+        return {
+            "routing_key": secrets.get(hook["routingKeyEnv"], ""),
+            "event_action": "trigger" if firing else "resolve",
+            "dedup_key": f"{cfg['stack']}/{cfg['host']}/{alert['key']}",
+            "payload": {
+                "summary": title[:1024],
+                "severity": "critical" if alert["status"] == "critical" else "warning" if firing else "info",
+                "source": cfg["host"],
+                "component": alert["key"].split(":", 1)[0],
+                "group": cfg["stack"],
+                "custom_details": {"value": alert["value"], "threshold": alert["threshold"], "customer": cfg["customer"]},
+            },
+        }
+    return {
+        "status": "resolved" if not firing else "firing",
+        "severity": alert["status"],
+        "item": alert["key"],
+        "summary": alert["summary"],
+        "value": alert["value"],
+        "threshold": alert["threshold"],
+        "host": cfg["host"],
+        "stack": cfg["stack"],
+        "customer": cfg["customer"],
+        "since": alert["since"],
+    }
+
+
+def deliver(url, body, retry_delay):
+    """POST JSON with retries on network errors, 429 and 5xx. The URL is a secret: never printed."""
+    data = json.dumps(body).encode()
+    for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+        req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json", "User-Agent": "shop-health"})
+        try:
+            with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_SECONDS) as resp:
+                if 200 <= resp.status < 300:
+                    return True
+        except urllib.error.HTTPError as e:
+            if e.code != 429 and e.code < 500:
+                print(f"shop-health: webhook refused the alert (HTTP {e.code})", file=sys.stderr)
+                return False
+        except (urllib.error.URLError, OSError):
+            pass
+        if attempt < DELIVERY_ATTEMPTS:
+            time.sleep(retry_delay * attempt)
+    print("shop-health: webhook unreachable after retries; will retry next run", file=sys.stderr)
+    return False
+
+
+def heartbeat(url, items):
+    """Dead-man's switch for shop-health itself (monitoring.heartbeatUrl): one ping per run."""
+    if not url:
+        return
+    firing = sum(1 for it in items if it["status"] != "ok")
+    req = urllib.request.Request(url, data=f"{len(items)} items, {firing} firing".encode(), method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_SECONDS):
+            pass
+    except (urllib.error.URLError, OSError):
+        print("shop-health: heartbeat ping failed", file=sys.stderr)
+
+
+def notify(cfg, secrets, items, state, now):
+    """Sends what each webhook has not yet received: a changed status, or a due reminder."""
+    repeat = cfg["thresholds"]["alertRepeatMinutes"] * 60
+    sent_count = 0
+    for hook in cfg["webhooks"]:
+        if not secrets.get(hook["urlEnv"]):
+            print(f"shop-health: webhook {hook['name']}: {hook['urlEnv']} is not in secrets.env", file=sys.stderr)
+    # An item that is no longer checked (a service or mount removed by converge) resolves once,
+    # unless its check group failed this run: then its last state stands.
+    current = {it["key"] for it in items}
+    failed = {it["failedGroup"] for it in items if "failedGroup" in it}
+    for key, record in list(state.items()):
+        if key not in current and record.get("group") not in failed:
+            if all(sent["status"] == "ok" for sent in record["sent"].values()):
+                del state[key]
+            else:
+                items = items + [item(key, "ok", f"{key} is no longer checked") | {"group": record.get("group")}]
+    for it in items:
+        record = state.setdefault(it["key"], {"status": "ok", "since": now, "sent": {}})
+        record["group"] = it.get("group")
+        if record["status"] != it["status"]:
+            record["status"], record["since"] = it["status"], now
+        alert = dict(it, since=datetime.fromtimestamp(record["since"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for hook in cfg["webhooks"]:
+            url = secrets.get(hook["urlEnv"])
+            if not url:
+                continue
+            last = record["sent"].get(hook["name"])
+            last_status = last["status"] if last else "ok"
+            changed = last_status != it["status"]
+            reminder = it["status"] != "ok" and last is not None and not changed and now - last["at"] >= repeat
+            if not changed and not reminder:
+                continue
+            if deliver(url, payload_for(hook, secrets, alert, cfg), cfg.get("retryDelaySeconds", 2)):
+                record["sent"][hook["name"]] = {"status": it["status"], "at": now}
+                sent_count += 1
+    return sent_count
+
+
+# ---------------------------------------------------------------- output
+
+
+def write_atomic(path, text, mode):
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def prom_labels(labels):
+    return "{" + ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"' for k, v in sorted(labels.items())) + "}" if labels else ""
+
+
+def render_metrics(cfg, metrics, items, now):
+    for name, limit in sorted(cfg["thresholds"].items()):
+        metrics.append(("shop_threshold", {"name": name}, limit))
+    for it in items:
+        metrics.append(("shop_health_item_status", {"item": it["key"]}, SEVERITY_RANK[it["status"]]))
+    metrics.append(("shop_health_last_run_timestamp_seconds", {}, now))
+    lines, typed = [], set()
+    for name, labels, value in metrics:
+        if name not in typed:
+            typed.add(name)
+            lines.append(f"# TYPE {name} gauge")
+        lines.append(f"{name}{prom_labels(labels)} {float(value):g}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    etc = env_path("SHOP_ETC", "/etc/shop")
+    with open(os.path.join(etc, "health.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None
+    now = int(time.time())
+    metrics = []
+    items = run_checks(cfg, metrics, now, only)
+    if only is not None:
+        for it in items:
+            print(f"{it['status']:8} {it['key']}: {it['summary']}")
+        return 1 if any(it["status"] != "ok" for it in items) else 0
+
+    state_dir = env_path("SHOP_STATE_DIR", cfg["stateDir"])
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    with open(os.path.join(state_dir, "lock"), "w", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one run at a time: no double alerts
+        state_file = os.path.join(state_dir, "state.json")
+        try:
+            with open(state_file, encoding="utf-8") as f:
+                state = json.load(f)
+        except (FileNotFoundError, json.JSONDecodeError):
+            state = {}
+        secrets = load_env_file(os.path.join(etc, "secrets.env"))
+        sent = notify(cfg, secrets, items, state, now)
+        write_atomic(state_file, json.dumps(state, indent=1, sort_keys=True), 0o600)
+    metrics.append(("shop_health_alerts_sent", {}, sent))
+    heartbeat(secrets.get("MONITORING_HEARTBEAT_URL"), items)
+    textfile_dir = env_path("SHOP_TEXTFILE_DIR", cfg["textfileDir"])
+    write_atomic(os.path.join(textfile_dir, "shop_health.prom"), render_metrics(cfg, metrics, items, now), 0o644)
+    firing = [it for it in items if it["status"] != "ok"]
+    print(f"shop-health: {len(items)} items, {len(firing)} firing, {sent} alert(s) sent")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

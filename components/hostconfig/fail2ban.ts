@@ -1,0 +1,44 @@
+import type { ShopSpec } from "../spec";
+import type { BundleRenderer } from "./bundle";
+
+export const FAIL2BAN_JAIL_PATH = "/etc/fail2ban/jail.d/shop.local";
+
+type Section = Record<string, string>;
+
+/**
+ * fail2ban for SSH (SEC-2). Debian 12 has no auth.log, so the journal is the only source
+ * (backend systemd, python3-systemd), and bans go to nftables in fail2ban's own table.
+ * The deployer CIDRs are never banned: a locked-out converge would stop every later change.
+ */
+export function fail2banJails(spec: ShopSpec): Record<string, Section> {
+  return {
+    DEFAULT: {
+      backend: "systemd",
+      banaction: "nftables-multiport",
+      banaction_allports: "nftables-allports",
+      bantime: "1h",
+      "bantime.increment": "true",
+      findtime: "10m",
+      maxretry: "5",
+      ignoreip: ["127.0.0.1/8", "::1", ...spec.deployerCidrs].join(" "),
+    },
+    sshd: {
+      enabled: "true",
+      backend: "systemd",
+      mode: "aggressive",
+      port: "ssh",
+    },
+  };
+}
+
+export function renderJails(jails: Record<string, Section>): string {
+  const out = ["# Managed by the shop blueprint (SEC-2): fail2ban jails."];
+  for (const [name, settings] of Object.entries(jails)) {
+    out.push("", `[${name}]`, ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`));
+  }
+  return out.join("\n") + "\n";
+}
+
+export const fail2ban: BundleRenderer = (spec) => [
+  { path: FAIL2BAN_JAIL_PATH, mode: "0644", owner: "root:root", content: renderJails(fail2banJails(spec)), restarts: ["fail2ban.service"] },
+];

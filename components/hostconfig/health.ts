@@ -1,0 +1,94 @@
+import { webhookSecretName } from "../secrets";
+import type { NodeSpec, ShopSpec } from "../spec";
+import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
+import type { BundleFile, BundleRenderer } from "./bundle";
+import { readShopFile } from "./shopFiles";
+import { redisHost } from "./redis";
+import { SHOP_CURRENT } from "./shopware";
+import { consumerCount } from "./sizing";
+import { unitListFile } from "./units";
+
+/** A unit shop-health expects active; `ifPathExists` skips it until the shop is deployed. */
+export interface MonitoredService {
+  unit: string;
+  ifPathExists?: string;
+}
+
+/** What shop-health reads on the host: /etc/shop/health.json (no secrets). */
+export interface HealthConfig {
+  customer: string;
+  stack: string;
+  host: string;
+  roles: string[];
+  cores: number;
+  thresholds: ShopSpec["monitoring"]["thresholds"];
+  services: MonitoredService[];
+  replication: "primary" | "replica" | null;
+  backups: { kind: string; maxAgeSeconds: number }[];
+  certFiles: string[];
+  webhooks: { name: string; type: string; urlEnv: string; routingKeyEnv?: string }[];
+  updatesFile: string;
+  stateDir: string;
+  backupStateDir: string;
+  textfileDir: string;
+  mysqlDefaultsFile: string | null;
+  retryDelaySeconds: number;
+}
+
+export function monitoredServices(spec: ShopSpec, node: NodeSpec): MonitoredService[] {
+  const deployed = `${SHOP_CURRENT}/bin/console`;
+  const services: MonitoredService[] = [];
+  if (node.roles.includes("app")) {
+    services.push({ unit: "nginx.service" }, { unit: `php${spec.os.php}-fpm.service` });
+    for (let i = 1; i <= consumerCount(node); i++) services.push({ unit: `shop-consumer@${i}.service`, ifPathExists: deployed });
+    if (node.scheduler) services.push({ unit: "shop-scheduler.service", ifPathExists: deployed });
+  }
+  if (node.roles.some((r) => r.startsWith("db-"))) services.push({ unit: "mariadb.service" });
+  if (node.name === redisHost(spec).name) services.push({ unit: "redis-server.service" }, { unit: "redis-server@cache.service" });
+  return services;
+}
+
+export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
+  return {
+    customer: spec.customer,
+    stack: spec.stack,
+    host: node.name,
+    roles: node.roles,
+    cores: node.facts.cores,
+    thresholds: spec.monitoring.thresholds,
+    services: monitoredServices(spec, node),
+    replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && spec.nodes.some((n) => n.roles.includes("db-replica")) ? "primary" : null,
+    backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
+    // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
+    certFiles: [],
+    webhooks: spec.monitoring.webhooks.map((w) => ({
+      name: w.name,
+      type: w.type,
+      urlEnv: webhookSecretName(w.name, "URL"),
+      ...(w.type === "pagerduty" ? { routingKeyEnv: webhookSecretName(w.name, "ROUTING_KEY") } : {}),
+    })),
+    updatesFile: "/var/lib/shop/updates.json",
+    stateDir: "/var/lib/shop/health",
+    backupStateDir: BACKUP_STATE_DIR,
+    textfileDir: TEXTFILE_DIR,
+    mysqlDefaultsFile: null,
+    retryDelaySeconds: 2,
+  };
+}
+
+const file = (path: string, mode: string, content: string, restarts?: string[]): BundleFile => ({
+  path,
+  mode,
+  owner: "root:root",
+  content,
+  ...(restarts ? { restarts } : {}),
+});
+
+/** shop-health, its config and its minutely timer (HW-3, HW-4, HW-5). */
+export const health: BundleRenderer = (spec, node) => [
+  file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")),
+  file("/etc/shop/health.json", "0644", JSON.stringify(healthConfig(spec, node), null, 2) + "\n"),
+  file("/etc/systemd/system/shop-health.service", "0644", readShopFile("systemd/shop-health.service")),
+  file("/etc/systemd/system/shop-health.timer", "0644", readShopFile("systemd/shop-health.timer"), ["shop-health.timer"]),
+  unitListFile("health", ["shop-health.timer"]),
+];

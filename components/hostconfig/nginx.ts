@@ -1,0 +1,167 @@
+import type { NodeSpec, ShopSpec } from "../spec";
+import type { BundleRenderer } from "./bundle";
+import { PHP_FPM_SOCKET } from "./php";
+import { SHOP_CURRENT } from "./shopware";
+
+/** The security concern writes origin lock-down snippets here; the site includes them. */
+export const NGINX_SNIPPET_DIR = "/etc/nginx/shop.d";
+/** Local-only status server: stub_status and the FPM pool status, for node_exporter and humans. */
+export const STATUS_LISTEN = "127.0.0.1:8080";
+/** Backends speak plain HTTP on the private network; the LB terminates TLS (D5). */
+export const HTTP_PORT = 80;
+
+/** Replaces Debian's nginx.conf: only conf.d is included, so the stock default site never loads. */
+function nginxConf(node: NodeSpec): string {
+  return `# Managed by the shop blueprint (host config). Tuned for a PHP backend behind the Hetzner LB.
+user www-data;
+worker_processes auto;
+worker_rlimit_nofile 65535;
+pid /run/nginx.pid;
+error_log /var/log/nginx/error.log warn;
+
+events {
+    worker_connections ${Math.max(1024, node.facts.cores * 1024)};
+    multi_accept on;
+}
+
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    server_tokens off;
+    keepalive_timeout 65s;
+    # The LB keeps connections open; requests larger than this are rejected (Shopware uploads).
+    client_max_body_size 128M;
+    client_body_buffer_size 128k;
+    types_hash_max_size 2048;
+    server_names_hash_bucket_size 128;
+
+    gzip on;
+    gzip_comp_level 5;
+    gzip_min_length 1024;
+    gzip_proxied any;
+    gzip_vary on;
+    gzip_types text/plain text/css text/xml application/json application/javascript application/xml application/rss+xml image/svg+xml;
+
+    # $remote_addr is the Cloudflare edge after real_ip (see the site); the visitor is in CF-Connecting-IP.
+    log_format shop '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+                    '"$http_referer" "$http_user_agent" cf=$http_cf_connecting_ip rt=$request_time';
+    access_log /var/log/nginx/access.log shop;
+
+    include /etc/nginx/conf.d/*.conf;
+}
+`;
+}
+
+/** Shopware's nginx site (Shopware docs, "nginx configuration"), adapted to the cluster layout. */
+function shopSite(spec: ShopSpec, node: NodeSpec): string {
+  const servedBy = `add_header X-Served-By "${node.name}" always;`;
+  return `# Managed by the shop blueprint: the Shopware site on ${node.name}.
+upstream shop_php {
+    server unix:${PHP_FPM_SOCKET};
+}
+
+server {
+    # Only the private network: the LB reaches us here, nftables admits only the LB (D5).
+    listen ${node.privateIp}:${HTTP_PORT} default_server;
+    server_name ${spec.hostnames.join(" ")};
+    root ${SHOP_CURRENT}/public;
+    index index.php;
+    client_max_body_size 128M;
+
+    # The LB is the only proxy we trust to name the client: behind Cloudflare that is the
+    # Cloudflare edge, which the origin lock-down in shop.d checks.
+    set_real_ip_from ${spec.network.lbPrivateIp};
+    real_ip_header X-Forwarded-For;
+    real_ip_recursive on;
+
+    # Which node answered: watched during cutovers and rolling deploys.
+    ${servedBy}
+
+    include ${NGINX_SNIPPET_DIR}/*.conf;
+
+    location ~ /\\. {
+        deny all;
+    }
+
+    # Uploaded or built files are never executed.
+    location ~ ^/(media|thumbnail|theme|bundles|sitemap).*\\.php$ {
+        deny all;
+    }
+
+    location ~ ^/(theme|media|thumbnail|bundles|css|fonts|js|recovery|sitemap)/ {
+        expires 1y;
+        add_header Cache-Control "public, must-revalidate, proxy-revalidate";
+        ${servedBy}
+        log_not_found off;
+        tcp_nodelay off;
+        open_file_cache max=3000 inactive=120s;
+        open_file_cache_valid 45s;
+        open_file_cache_min_uses 2;
+        open_file_cache_errors off;
+        try_files $uri /index.php$is_args$args;
+    }
+
+    location ~* ^.+\\.(?:css|cur|js|jpe?g|gif|ico|png|svg|webp|avif|woff|woff2|xml)$ {
+        expires 1y;
+        add_header Cache-Control "public, must-revalidate, proxy-revalidate";
+        ${servedBy}
+        access_log off;
+        log_not_found off;
+        tcp_nodelay off;
+        try_files $uri /index.php$is_args$args;
+    }
+
+    location / {
+        try_files $uri /index.php$is_args$args;
+    }
+
+    # Shopware has one front controller; any other .php under public/ is not executed.
+    location = /index.php {
+        fastcgi_split_path_info ^(.+\\.php)(/.+)$;
+        include /etc/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
+        fastcgi_param DOCUMENT_ROOT $realpath_root;
+        fastcgi_param HTTP_PROXY "";
+        fastcgi_buffers 8 16k;
+        fastcgi_buffer_size 32k;
+        fastcgi_read_timeout ${spec.php.maxExecutionTime + 10}s;
+        client_body_buffer_size 128k;
+        fastcgi_pass shop_php;
+    }
+
+    location ~ \\.php$ {
+        return 404;
+    }
+}
+
+# Local only: bound to loopback and restricted again, in case the listen line is ever widened.
+server {
+    listen ${STATUS_LISTEN};
+    server_name localhost;
+    access_log off;
+    allow 127.0.0.1;
+    deny all;
+
+    location = /nginx-status {
+        stub_status;
+    }
+
+    location ~ ^/(fpm-status|fpm-ping)$ {
+        include /etc/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME $uri;
+        fastcgi_pass shop_php;
+    }
+}
+`;
+}
+
+export const nginx: BundleRenderer = (spec, node) => {
+  if (!node.roles.includes("app")) return [];
+  return [
+    { path: "/etc/nginx/nginx.conf", mode: "0644", owner: "root:root", content: nginxConf(node), restarts: ["reload:nginx.service"] },
+    { path: "/etc/nginx/conf.d/shop.conf", mode: "0644", owner: "root:root", content: shopSite(spec, node), restarts: ["reload:nginx.service"] },
+  ];
+};

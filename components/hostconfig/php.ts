@@ -1,0 +1,85 @@
+import type { NodeSpec, ShopSpec } from "../spec";
+import type { BundleRenderer } from "./bundle";
+import { workerUnits } from "./shopware";
+import { OPCACHE_MB, phpFpmMaxChildren } from "./sizing";
+
+/** nginx's upstream (nginx.ts) and the pool's listen socket. */
+export const PHP_FPM_SOCKET = "/run/php/php-fpm-shop.sock";
+export const FPM_STATUS_PATH = "/fpm-status";
+export const FPM_PING_PATH = "/fpm-ping";
+
+/**
+ * The pool replaces Debian's www.conf (same file), so exactly one pool runs. Sizing: sizing.ts.
+ * Workers recycle after 1000 requests to bound slow leaks in extensions.
+ */
+function pool(spec: ShopSpec, node: NodeSpec): string {
+  const max = phpFpmMaxChildren(node);
+  const minSpare = Math.min(max, node.facts.cores * 2);
+  const maxSpare = Math.min(max, node.facts.cores * 4);
+  return `; Managed by the shop blueprint. pm.max_children = ${max} from ${node.facts.memoryGb} GB RAM (formula: components/hostconfig/sizing.ts).
+[shop]
+user = www-data
+group = www-data
+listen = ${PHP_FPM_SOCKET}
+listen.owner = www-data
+listen.group = www-data
+listen.mode = 0660
+pm = dynamic
+pm.max_children = ${max}
+pm.start_servers = ${minSpare}
+pm.min_spare_servers = ${minSpare}
+pm.max_spare_servers = ${maxSpare}
+pm.max_requests = 1000
+pm.status_path = ${FPM_STATUS_PATH}
+ping.path = ${FPM_PING_PATH}
+request_terminate_timeout = ${spec.php.maxExecutionTime + 5}s
+catch_workers_output = yes
+decorate_workers_output = no
+clear_env = no
+`;
+}
+
+/**
+ * Shopware's production settings (Shopware docs: "Performance tweaks", FACTS: Shopware 6).
+ * validate_timestamps=0: deploys reload PHP-FPM on every node to pick up new code.
+ */
+function phpIni(spec: ShopSpec): string {
+  return `; Managed by the shop blueprint: Shopware production settings.
+memory_limit = ${spec.php.memoryLimit}
+max_execution_time = ${spec.php.maxExecutionTime}
+upload_max_filesize = ${spec.php.uploadMaxFilesize}
+post_max_size = ${spec.php.uploadMaxFilesize}
+max_input_vars = 10000
+display_errors = Off
+display_startup_errors = Off
+log_errors = On
+expose_php = Off
+date.timezone = UTC
+zend.assertions = -1
+realpath_cache_size = 4096K
+realpath_cache_ttl = 3600
+session.use_strict_mode = 1
+session.cookie_httponly = 1
+
+opcache.enable = 1
+opcache.enable_cli = 0
+opcache.memory_consumption = ${OPCACHE_MB}
+opcache.interned_strings_buffer = 20
+opcache.max_accelerated_files = 20000
+opcache.validate_timestamps = 0
+opcache.enable_file_override = 1
+opcache.jit = off
+`;
+}
+
+export const php: BundleRenderer = (spec, node) => {
+  if (!node.roles.includes("app")) return [];
+  const v = spec.os.php;
+  const fpmUnit = `php${v}-fpm.service`;
+  return [
+    { path: `/etc/php/${v}/fpm/pool.d/www.conf`, mode: "0644", owner: "root:root", content: pool(spec, node), restarts: [`reload:${fpmUnit}`] },
+    { path: `/etc/php/${v}/fpm/conf.d/90-shop.ini`, mode: "0644", owner: "root:root", content: phpIni(spec), restarts: [`reload:${fpmUnit}`] },
+    // The console (deploys, consumers, scheduler) runs with the same settings.
+    { path: `/etc/php/${v}/cli/conf.d/90-shop.ini`, mode: "0644", owner: "root:root", content: phpIni(spec), restarts: workerUnits(node) },
+  ];
+};

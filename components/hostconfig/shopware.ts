@@ -1,0 +1,101 @@
+import { createHash } from "crypto";
+import type { NodeSpec, ShopSpec } from "../spec";
+import { dbPrimary, dbReplicas } from "../spec";
+import type { BundleFile, BundleRenderer } from "./bundle";
+import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
+import { consumerCount } from "./sizing";
+import { readShopFile } from "./shopFiles";
+import { unitListFile } from "./units";
+
+/** Release layout: releases/<id>, shared/ (env, cluster config) and the `current` symlink. */
+export const SHOP_DIR = "/var/www/shop";
+export const SHOP_SHARED = `${SHOP_DIR}/shared`;
+export const SHOP_CURRENT = `${SHOP_DIR}/current`;
+export const SHOP_DB_NAME = "shopware";
+export const SHOP_DB_USER = "shop";
+export const MARIADB_PORT = 3306;
+const SCHEDULER_UNIT = "shop-scheduler.service";
+
+/** Same on every node (FACTS: cluster settings), stable for the life of the stack. */
+export function instanceId(spec: ShopSpec): string {
+  return createHash("sha256").update(`${spec.project}/${spec.stack}`).digest("hex").slice(0, 32);
+}
+
+/**
+ * Shopware's .env.local (linked into each release by the deploy). Secrets are template tokens
+ * that shop-apply fills from /etc/shop/secrets.env; generated passwords are alphanumeric, so
+ * they need no URL encoding inside the DSNs.
+ */
+function envLocal(spec: ShopSpec): string {
+  const primary = dbPrimary(spec);
+  const replica = dbReplicas(spec)[0] ?? primary;
+  const redis = redisHost(spec);
+  const db = (host: string) => `mysql://${SHOP_DB_USER}:{{secret:DB_SHOP_PASSWORD}}@${host}:${MARIADB_PORT}/${SHOP_DB_NAME}`;
+  const redisDsn = (port: number, index: number) => `redis://{{secret:REDIS_PASSWORD}}@${redis.privateIp}:${port}/${index}`;
+  const publicUrl = spec.media.publicUrl ?? `${spec.media.endpoint.replace(/\/$/, "")}/${spec.media.bucket}`;
+  return [
+    "# Managed by the shop blueprint (host config): identical on every app node.",
+    "APP_ENV=prod",
+    `APP_URL=${spec.appUrl}`,
+    "APP_SECRET={{secret:APP_SECRET}}",
+    `INSTANCE_ID=${instanceId(spec)}`,
+    `DATABASE_URL=${db(primary.privateIp)}`,
+    `DATABASE_REPLICA_0_URL=${db(replica.privateIp)}`,
+    // Sessions and locks live in the persistent Redis, the cache in the evicting one (redis.ts).
+    `REDIS_SESSION_URL=${redisDsn(REDIS_PORT, 0)}`,
+    `LOCK_DSN=${redisDsn(REDIS_PORT, 1)}`,
+    `REDIS_CACHE_URL=${redisDsn(REDIS_CACHE_PORT, 0)}`,
+    // nginx admits only the LB (nftables) and, behind Cloudflare, only its edges (shop.d); after
+    // real_ip, REMOTE_ADDR is that proxy, so Symfony may trust its X-Forwarded-* headers.
+    `TRUSTED_PROXIES=127.0.0.1,${spec.network.lbPrivateIp},REMOTE_ADDR`,
+    "SHOPWARE_HTTP_CACHE_ENABLED=1",
+    "SHOPWARE_HTTP_DEFAULT_TTL=7200",
+    "SHOPWARE_ES_ENABLED=0",
+    `S3_ENDPOINT=${spec.media.endpoint.replace(/\/$/, "")}`,
+    `S3_BUCKET=${spec.media.bucket}`,
+    `S3_REGION=${spec.media.region}`,
+    `S3_PUBLIC_URL=${publicUrl}`,
+    "S3_ACCESS_KEY={{secret:MEDIA_ACCESS_KEY}}",
+    "S3_SECRET_KEY={{secret:MEDIA_SECRET_KEY}}",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Workers to restart when their code or settings change. The consumer glob matches only running
+ * instances; the scheduler is named only where it runs, since `restart` would start it (D8).
+ */
+export function workerUnits(node: NodeSpec): string[] {
+  return ["shop-consumer@*.service", ...(node.scheduler ? [SCHEDULER_UNIT] : [])];
+}
+
+const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
+  path: `${SHOP_SHARED}/.env.local`,
+  mode: "0640",
+  owner: "root:www-data",
+  content: envLocal(spec),
+  template: true,
+  restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
+});
+
+export const shopware: BundleRenderer = (spec, node) => {
+  if (!node.roles.includes("app")) return [];
+  const consumers = Array.from({ length: consumerCount(node) }, (_, i) => `shop-consumer@${i + 1}.service`);
+  return [
+    envLocalFile(spec, node),
+    // Symfony compiles this into the release's container cache: a change takes effect with the
+    // next deploy (cache:clear); the reload below only picks up .env-driven values.
+    {
+      path: `${SHOP_SHARED}/config/packages/zz-cluster.yaml`,
+      mode: "0644",
+      owner: "root:www-data",
+      content: readShopFile("shopware/zz-cluster.yaml"),
+      restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
+    },
+    { path: "/etc/systemd/system/shop-consumer@.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-consumer@.service"), restarts: ["shop-consumer@*.service"] },
+    { path: "/etc/systemd/system/shop-scheduler.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-scheduler.service"), restarts: node.scheduler ? [SCHEDULER_UNIT] : [] },
+    // D8: consumers on every app node, the scheduler on exactly one; a moved scheduler stops here.
+    unitListFile("shopware", node.scheduler ? [...consumers, SCHEDULER_UNIT] : consumers, node.scheduler ? [] : [SCHEDULER_UNIT]),
+    { path: "/usr/local/lib/shop/apply.d/30-shop-layout", mode: "0755", owner: "root:root", content: readShopFile("apply.d/30-shop-layout") },
+  ];
+};

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { test, TestContext } from "node:test";
+import { renderHostBundle } from "../../components/hostconfig/bundle";
+import { DB_ENV_PATH, MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
+import { SHOP_DB_NAME, SHOP_DB_USER } from "../../components/hostconfig/shopware";
+import { dbPrimary, dbReplicas, NodeSpec } from "../../components/spec";
+import { renderSecretsEnv } from "../../components/secrets";
+import { materialize, TEST_SECRETS } from "../helpers/hostBundle";
+import { freePort, startDaemon, waitFor } from "../helpers/processes";
+import { ROOT, stackSpec } from "../helpers/stacks";
+import { requireTool, run, tempDir } from "../helpers/tools";
+
+const spec = stackSpec("demo");
+const BOOTSTRAP_HOOK = path.join(ROOT, "components/files/apply.d/60-mariadb-bootstrap");
+
+interface Db {
+  root: string;
+  socket: string;
+  port: number;
+  /** SQL as MariaDB's root over the socket (unix_socket auth, as on the host). */
+  sql: (query: string, withNames?: boolean) => string;
+}
+
+/**
+ * A real MariaDB from the node's rendered bundle. The rendered 60-shop.cnf is the defaults
+ * file, unchanged; command-line options override only what a test machine needs: datadir,
+ * socket, pid file, port, bind-address 127.0.0.1, a 128M buffer pool and 48M redo log (instead
+ * of GBs sized for the server type), and --user=root. db.env gets the temp socket and
+ * 127.0.0.1 for every host address, since both instances share one loopback.
+ */
+async function startMariadb(t: TestContext, node: NodeSpec, primaryPort?: number): Promise<Db> {
+  const work = tempDir(t, `shop-${node.name}-`);
+  const root = materialize(renderHostBundle(spec, node), work);
+  const datadir = path.join(work, "data");
+  const socket = path.join(work, "mysqld.sock");
+  const port = await freePort();
+  const install = run("mariadb-install-db", ["--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=socket", "--skip-test-db"]);
+  assert.equal(install.status, 0, install.stdout + install.stderr);
+  startDaemon(
+    t,
+    "mariadbd",
+    [
+      `--defaults-file=${path.join(root, MARIADB_CONF_PATH)}`,
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      `--pid-file=${path.join(work, "mysqld.pid")}`,
+      `--port=${port}`,
+      "--bind-address=127.0.0.1",
+      "--innodb-buffer-pool-size=128M",
+      "--innodb-log-file-size=48M",
+      "--user=root",
+    ],
+    path.join(work, "mariadbd.log"),
+  );
+  const sql = (query: string, withNames = false) => {
+    const r = run("mariadb", [`--socket=${socket}`, "--user=root", "--batch", ...(withNames ? [] : ["--skip-column-names"]), "-e", query]);
+    if (r.status !== 0) throw new Error(`${query}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await waitFor(`MariaDB ${node.name}`, () => run("mariadb", [`--socket=${socket}`, "--user=root", "-e", "SELECT 1"]).status === 0, 60_000);
+
+  const dbEnv = path.join(root, DB_ENV_PATH);
+  let env = fs.readFileSync(dbEnv, "utf8").replace(/^DB_SOCKET=.*$/m, `DB_SOCKET=${socket}`);
+  for (const n of spec.nodes) env = env.replaceAll(n.privateIp, "127.0.0.1");
+  if (primaryPort) env = env.replace(/^DB_PRIMARY_PORT=.*$/m, `DB_PRIMARY_PORT=${primaryPort}`);
+  fs.writeFileSync(dbEnv, env);
+  return { root, socket, port, sql };
+}
+
+/** The bootstrap hook exactly as shop-apply runs it, against the temp root. */
+function bootstrap(db: Db): string {
+  const r = run("bash", [BOOTSTRAP_HOOK], { env: { ...process.env, SHOP_ROOT: db.root } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return r.stdout;
+}
+
+/** Waits (bounded) until the probe row `id` reads `note` on `db`. */
+async function rowArrives(db: Db, id: number, note: string): Promise<void> {
+  const read = () => {
+    try {
+      return db.sql(`SELECT note FROM ${SHOP_DB_NAME}.probe WHERE id = ${id}`);
+    } catch {
+      return undefined; // the table itself may not have replicated yet
+    }
+  };
+  await waitFor(`probe row ${id} on the replica`, () => read() === note, 30_000);
+}
+
+function asShop(db: Db, query: string) {
+  return run("mariadb", ["-h", "127.0.0.1", "-P", String(db.port), `-u${SHOP_DB_USER}`, `-p${TEST_SECRETS.DB_SHOP_PASSWORD}`, "--batch", "--skip-column-names", SHOP_DB_NAME, "-e", query]);
+}
+
+test("MariaDB primary and replica from the rendered configs: Shopware settings, least privilege, GTID replication", async (t) => {
+  if (!requireTool(t, "mariadbd") || !requireTool(t, "mariadb-install-db") || !requireTool(t, "mariadb")) return;
+  if (process.getuid?.() !== 0) return t.skip("needs root: MariaDB's root account authenticates by unix socket");
+
+  const primaryNode = dbPrimary(spec);
+  const replicaNode = dbReplicas(spec)[0];
+  const primary = await startMariadb(t, primaryNode);
+
+  await t.test("Shopware's variables are set", () => {
+    const [packet, concat, mode, serverId, logBin, strict, semi] = primary
+      .sql("SELECT @@max_allowed_packet, @@group_concat_max_len, @@sql_mode, @@server_id, @@log_bin, @@gtid_strict_mode, @@rpl_semi_sync_master_enabled")
+      .split("\t");
+    assert.ok(Number(packet) >= 32 * 1024 * 1024, packet);
+    assert.ok(Number(concat) >= 320000, concat);
+    assert.doesNotMatch(mode, /ONLY_FULL_GROUP_BY/);
+    assert.equal(serverId, String(primaryNode.serverId));
+    assert.deepEqual([logBin, strict, semi], ["1", "1", "1"]);
+  });
+
+  await t.test("bootstrap creates the shop user with least privilege, idempotently", () => {
+    bootstrap(primary);
+    bootstrap(primary);
+    const ok = asShop(primary, "CREATE TABLE probe (id INT PRIMARY KEY, note VARCHAR(20)); INSERT INTO probe VALUES (1, 'first'); SELECT note FROM probe");
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), "first");
+    const createUser = asShop(primary, "CREATE USER 'intruder'@'%' IDENTIFIED BY 'x'");
+    assert.notEqual(createUser.status, 0);
+    assert.match(createUser.stderr, /denied/i);
+    const otherDb = asShop(primary, "CREATE DATABASE elsewhere");
+    assert.notEqual(otherDb.status, 0);
+    const grants = asShop(primary, "SHOW GRANTS").stdout;
+    assert.doesNotMatch(grants, /ALL PRIVILEGES ON \*\.\*|GRANT OPTION|CREATE USER|SUPER/);
+  });
+
+  const replica = await startMariadb(t, replicaNode, primary.port);
+
+  await t.test("the replica replicates a row through GTID", async () => {
+    assert.equal(replica.sql("SELECT @@server_id, @@read_only").replace("\t", " "), `${replicaNode.serverId} 1`);
+    assert.match(bootstrap(replica), /GTID slave_pos/);
+    bootstrap(replica); // a second run leaves replication as it is
+    assert.equal(asShop(primary, "INSERT INTO probe VALUES (2, 'replicated')").status, 0);
+    await rowArrives(replica, 2, "replicated");
+    const status = replica.sql("SHOW SLAVE STATUS\\G", true);
+    assert.match(status, /Using_Gtid: Slave_Pos/);
+    assert.match(status, /Slave_IO_Running: Yes/);
+    assert.match(status, /Slave_SQL_Running: Yes/);
+    assert.notEqual(replica.sql("SELECT @@gtid_slave_pos"), "");
+    // Semi-sync is live: the primary counts the replica as a semi-sync client.
+    await waitFor("a semi-sync client on the primary", () => primary.sql("SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'").endsWith("\t1"), 15_000);
+    // Users came through the binlog too: the replica serves the shop user (DATABASE_REPLICA_0_URL).
+    assert.equal(asShop(replica, "SELECT COUNT(*) FROM probe").stdout.trim(), "2");
+  });
+
+  await t.test("a rotated replication password reaches both sides and replication carries on", async () => {
+    const rotated = renderSecretsEnv({ ...TEST_SECRETS, DB_REPLICATION_PASSWORD: "rotatedReplPw77" });
+    for (const db of [primary, replica]) fs.writeFileSync(path.join(db.root, "etc/shop/secrets.env"), rotated);
+    bootstrap(primary);
+    assert.match(bootstrap(replica), /replication password updated/);
+    assert.doesNotMatch(bootstrap(replica), /password updated/);
+    assert.equal(asShop(primary, "INSERT INTO probe VALUES (3, 'after rotation')").status, 0);
+    await rowArrives(replica, 3, "after rotation");
+    assert.match(replica.sql("SHOW SLAVE STATUS\\G", true), /Slave_IO_Running: Yes/);
+  });
+});

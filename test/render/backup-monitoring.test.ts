@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as fs from "fs";
+import * as path from "path";
+import { backups } from "../../components/hostconfig/backup";
+import { calendarIntervalSeconds } from "../../components/hostconfig/calendar";
+import { health } from "../../components/hostconfig/health";
+import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
+import { allStacks, stackSpec } from "../helpers/stacks";
+import { requireTool, run, tempDir } from "../helpers/tools";
+
+const RULES = path.join(SHOP_FILES_DIR, "prometheus", "shop-alerts.rules.yml");
+
+test("promtool: the alert rules load", (t) => {
+  if (!requireTool(t, "promtool")) return;
+  const r = run("promtool", ["check", "rules", RULES]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+});
+
+test("promtool: load, disk and backup rules fire on the series shop-health writes", (t) => {
+  if (!requireTool(t, "promtool")) return;
+  const dir = tempDir(t);
+  // Series named and labelled exactly as shop-health/shop-backup write them (see alerts e2e).
+  const cases = `rule_files: [${JSON.stringify(RULES)}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'shop_load_per_core{instance="app-1",window="15"}'
+        values: '0.5+0x10 2.5+0x30'
+      - series: 'shop_threshold{instance="app-1",name="load15PerCore"}'
+        values: '2+0x40'
+      - series: 'shop_disk_used_ratio{instance="app-1",mount="/"}'
+        values: '0.5+0x5 0.93+0x10 0.97+0x10'
+      - series: 'shop_backup_age_seconds{instance="db-2",kind="db"}'
+        values: '600+0x5 6000+0x5'
+      - series: 'shop_backup_max_age_seconds{instance="db-2",kind="db"}'
+        values: '5400+0x10'
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: ShopLoadPerCoreHigh
+        exp_alerts: []
+      - eval_time: 30m
+        alertname: ShopLoadPerCoreHigh
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: app-1, window: "15" }
+            exp_annotations: { summary: "app-1: 15-minute load per core 2.50 above its threshold (HW-4)" }
+      - eval_time: 14m
+        alertname: ShopDiskFreeLow
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: app-1, mount: / }
+            exp_annotations: { summary: "app-1: less than 10% free on / (HW-5)" }
+      - eval_time: 14m
+        alertname: ShopDiskFreeCritical
+        exp_alerts: []
+      - eval_time: 20m
+        alertname: ShopDiskFreeCritical
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: app-1, mount: / }
+            exp_annotations: { summary: "app-1: less than 5% free on / (HW-5)" }
+      - eval_time: 4m
+        alertname: ShopBackupStale
+        exp_alerts: []
+      - eval_time: 7m
+        alertname: ShopBackupStale
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-2, kind: db }
+            exp_annotations: { summary: "db-2: last db backup is older than 1.5x its interval (OPS-1)" }
+`;
+  const file = path.join(dir, "rules.test.yml");
+  fs.writeFileSync(file, cases);
+  const r = run("promtool", ["test", "rules", file]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("shop-health compiles with the host's Python 3", (t) => {
+  if (!requireTool(t, "/usr/bin/python3")) return;
+  const dir = tempDir(t);
+  const r = run("/usr/bin/python3", ["-c", "import py_compile,sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", path.join(SHOP_FILES_DIR, "shop-health.py"), path.join(dir, "c.pyc")]);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test("freshness limits: calendarIntervalSeconds equals systemd's own longest gap between elapses", (t) => {
+  if (!requireTool(t, "systemd-analyze")) return;
+  const expressions = new Set(["hourly", "daily", "weekly", "*:0/15", "*-*-* 02,14:00", "Mon..Fri *-*-* 02:00:00"]);
+  for (const stack of allStacks()) {
+    const b = stackSpec(stack).backup;
+    for (const e of [b.dbSchedule, b.filesSchedule, b.mediaSchedule, b.checkSchedule]) expressions.add(e);
+  }
+  for (const expr of expressions) {
+    const r = run("systemd-analyze", ["calendar", "--iterations=60", expr], { env: { ...process.env, TZ: "UTC", SYSTEMD_COLORS: "0" } });
+    assert.equal(r.status, 0, r.stderr);
+    const elapses = [...r.stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})/g)].map((m) => Date.parse(`${m[1].replace(" ", "T")}Z`) / 1000);
+    assert.ok(elapses.length >= 50, `${expr}: ${r.stdout}`);
+    const longest = Math.max(...elapses.slice(1).map((e, i) => e - elapses[i]));
+    assert.equal(calendarIntervalSeconds(expr), longest, expr);
+  }
+  assert.throws(() => calendarIntervalSeconds("2026-*-* 01:00"), /OnCalendar "2026-\*-\* 01:00"/);
+});
+
+for (const stack of allStacks()) {
+  const spec = stackSpec(stack);
+  describe(`stack ${stack}: backup and health units`, () => {
+    for (const node of spec.nodes) {
+      test(`${node.name}: systemd-analyze verify, no unknown keys, real ExecStart binaries`, (t) => {
+        if (!requireTool(t, "systemd-analyze")) return;
+        const dir = tempDir(t);
+        const files = [...backups(spec, node), ...health(spec, node)].filter((f) => f.path.startsWith("/etc/systemd/system/"));
+        const units: string[] = [];
+        for (const f of files) {
+          const name = path.basename(f.path);
+          fs.writeFileSync(path.join(dir, name), f.content);
+          if (!name.includes("@.")) units.push(path.join(dir, name));
+        }
+        // Each timer starts an instance of the template: verify those instances too.
+        for (const timer of units.filter((u) => u.endsWith(".timer"))) {
+          const target = /^Unit=(.+)$/m.exec(fs.readFileSync(timer, "utf8"))?.[1];
+          if (target) {
+            fs.copyFileSync(path.join(dir, target.replace(/@[^.]+\./, "@.")), path.join(dir, target));
+            units.push(path.join(dir, target));
+          }
+        }
+        assert.ok(units.some((u) => u.endsWith("shop-health.timer")));
+        assert.ok(units.some((u) => u.endsWith("shop-backup-files.timer")));
+        const r = run("systemd-analyze", ["verify", "--man=no", ...units]);
+        const out = r.stdout + r.stderr;
+        assert.doesNotMatch(out, /Unknown key|Unknown section|Failed to parse|bad-setting|not executable|No such file/i, out);
+        assert.equal(r.status, 0, out);
+      });
+    }
+  });
+}

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { describe, test } from "node:test";
+import { renderHostBundle } from "../../components/hostconfig/bundle";
+import { disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
+import { MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
+import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
+import { redisHost, REDIS_CACHE_PORT, REDIS_PORT } from "../../components/hostconfig/redis";
+import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
+import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx, TEST_SECRETS } from "../helpers/hostBundle";
+import { freePort, startDaemon, waitFor } from "../helpers/processes";
+import { allStacks, stackSpec } from "../helpers/stacks";
+import { requireTool, run, tempDir } from "../helpers/tools";
+
+const TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlueprintRenderTestKeyOnlyForSchemaChecks00 test";
+
+function shellScripts(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return shellScripts(p);
+    return fs.readFileSync(p, "utf8").startsWith("#!") && /\b(ba)?sh\b/.test(fs.readFileSync(p, "utf8").split("\n")[0]) ? [p] : [];
+  });
+}
+
+test("shellcheck passes on every script in components/files", (t) => {
+  if (!requireTool(t, "shellcheck")) return;
+  const scripts = shellScripts(SHOP_FILES_DIR);
+  assert.ok(scripts.length >= 5, `found only ${scripts.length} scripts`);
+  const r = run("shellcheck", ["-s", "bash", "-x", ...scripts], { cwd: path.join(SHOP_FILES_DIR, "..", "..") });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+for (const stack of allStacks()) {
+  const spec = stackSpec(stack);
+  describe(`stack ${stack}`, () => {
+    for (const node of spec.nodes) {
+      test(`${node.name}: user-data passes cloud-init schema, ≤16 KiB, allow-listed keys`, (t) => {
+        if (!requireTool(t, "cloud-init")) return;
+        const userData = renderUserData(spec, node, TEST_KEY);
+        assert.ok(Buffer.byteLength(userData) <= USER_DATA_LIMIT_BYTES, `${Buffer.byteLength(userData)} bytes`);
+        assert.deepEqual(disallowedUserDataKeys(userData), []);
+        const file = path.join(tempDir(t), "user-data.yaml");
+        fs.writeFileSync(file, userData);
+        const r = run("cloud-init", ["schema", "--config-file", file]);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /Valid cloud-config/);
+      });
+
+      test(`${node.name}: rendered files pass Debian's validators`, async (t) => {
+        const work = tempDir(t);
+        const bundle = renderHostBundle(spec, node);
+        const root = materialize(bundle, work);
+        const has = (p: string) => bundle.files.some((f) => f.path === p);
+
+        await t.test("systemd-analyze verify (no unknown keys)", (t) => {
+          if (!requireTool(t, "systemd-analyze")) return;
+          const units = bundle.files.filter((f) => /^\/etc\/systemd\/system\/[^/]+\.(service|timer)$/.test(f.path));
+          if (!units.length) return;
+          // Templates are verified as an instance; timers next to the services they start.
+          const dir = path.join(work, "units");
+          fs.mkdirSync(dir);
+          const paths = units.map((u) => {
+            const name = path.basename(u.path).replace(/@\.(service|timer)$/, "@1.$1");
+            fs.copyFileSync(path.join(root, u.path), path.join(dir, name));
+            return path.join(dir, name);
+          });
+          const r = run("systemd-analyze", ["verify", "--man=no", ...paths]);
+          const out = r.stdout + r.stderr;
+          assert.doesNotMatch(out, /Unknown key|Unknown section|Failed to parse|bad-setting/i, out);
+          // A command the bundle itself installs is missing only on this test machine.
+          const installed = new Set(bundle.files.map((f) => f.path));
+          const problems = out.split("\n").filter((l) => l.trim() && !installed.has(/Command (\S+) is not executable/.exec(l)?.[1] ?? ""));
+          assert.deepEqual(problems, []);
+          if (problems.length === out.split("\n").filter((l) => l.trim()).length) assert.equal(r.status, 0, out);
+        });
+
+        await t.test("sysctl keys exist in this kernel", () => {
+          const conf = fs.readFileSync(path.join(root, "etc/sysctl.d/60-shop.conf"), "utf8");
+          const keys = conf.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("=")[0].trim());
+          assert.ok(keys.length >= 5);
+          for (const key of keys) assert.ok(fs.existsSync(path.join("/proc/sys", ...key.split("."))), key);
+        });
+
+        if (node.roles.includes("app")) {
+          await t.test("nginx -t on the rendered nginx.conf, site and shop.d snippets", async (t) => {
+            if (!requireTool(t, "nginx")) return;
+            // nginx -t binds its listen addresses: loopback and free ports stand in for them.
+            const conf = rerootNginx(root, [
+              [`listen ${node.privateIp}:${HTTP_PORT} `, `listen 127.0.0.1:${await freePort()} `],
+              [`listen ${STATUS_LISTEN};`, `listen 127.0.0.1:${await freePort()};`],
+            ]);
+            const r = run("nginx", ["-t", "-p", root, "-c", conf, "-e", "stderr"]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stderr, /test is successful/);
+            const site = bundle.files.find((f) => f.path === "/etc/nginx/conf.d/shop.conf")!.content;
+            assert.match(site, new RegExp(`set_real_ip_from ${spec.network.lbPrivateIp.replace(/\./g, "\\.")};`));
+            assert.match(site, new RegExp(`add_header X-Served-By "${node.name}" always;`));
+            assert.match(site, /include \/etc\/nginx\/shop\.d\/\*\.conf;/);
+            assert.match(site, new RegExp(`listen ${STATUS_LISTEN};[\\s\\S]*allow 127\\.0\\.0\\.1;[\\s\\S]*stub_status;`));
+          });
+
+          await t.test("php-fpm -t on the rendered pool and php.ini", (t) => {
+            const fpm = `php-fpm${spec.os.php}`;
+            if (!requireTool(t, fpm)) return;
+            const r = run(fpm, ["-t", "-y", phpFpmTestConf(root, spec.os.php)], { env: phpIniEnv(root, spec.os.php, "fpm") });
+            assert.equal(r.status, 0, r.stdout + r.stderr);
+            assert.match(r.stdout + r.stderr, /test is successful/);
+            assert.doesNotMatch(r.stdout + r.stderr, /syntax error|Warning|Unknown/i);
+            // The CLI forces max_execution_time to 0, so that one is read from the file.
+            assert.match(fs.readFileSync(path.join(root, `etc/php/${spec.os.php}/fpm/conf.d/90-shop.ini`), "utf8"), new RegExp(`^max_execution_time = ${spec.php.maxExecutionTime}$`, "m"));
+            const ini = run(`php${spec.os.php}`, ["-r", 'echo ini_get("memory_limit"), "|", ini_get("realpath_cache_ttl"), "|", ini_get("opcache.validate_timestamps"), "|", ini_get("opcache.max_accelerated_files");'], {
+              env: phpIniEnv(root, spec.os.php, "fpm"),
+            });
+            assert.doesNotMatch(ini.stdout + ini.stderr, /syntax error|Warning/i);
+            assert.equal(ini.stdout, `${spec.php.memoryLimit}|3600|0|20000`);
+          });
+
+          await t.test(".env.local and the cluster config are complete", () => {
+            const env = fs.readFileSync(path.join(root, "var/www/shop/shared/.env.local"), "utf8");
+            for (const key of ["APP_ENV=prod", `APP_URL=${spec.appUrl}`, "INSTANCE_ID=", "DATABASE_URL=mysql://", "DATABASE_REPLICA_0_URL=mysql://", "REDIS_SESSION_URL=", "LOCK_DSN=", "REDIS_CACHE_URL=", "TRUSTED_PROXIES=", "SHOPWARE_HTTP_CACHE_ENABLED=1"])
+              assert.ok(env.includes(key), key);
+            assert.ok(env.includes(`APP_SECRET=${TEST_SECRETS.APP_SECRET}`));
+            const cluster = fs.readFileSync(path.join(root, "var/www/shop/shared/config/packages/zz-cluster.yaml"), "utf8");
+            assert.match(cluster, /cluster_setup: true/);
+            assert.match(cluster, /enable_admin_worker: false/);
+            assert.match(cluster, /redis_tag_aware/);
+          });
+        }
+
+        if (has(MARIADB_CONF_PATH)) {
+          await t.test("mariadbd --help --verbose accepts the config without [ERROR]", (t) => {
+            if (!requireTool(t, "mariadbd")) return;
+            const r = run("mariadbd", [`--defaults-file=${path.join(root, MARIADB_CONF_PATH)}`, "--help", "--verbose"]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.doesNotMatch(r.stderr, /\[ERROR\]/, r.stderr);
+            const value = (name: string) => new RegExp(`^${name}\\s+(\\S+)$`, "m").exec(r.stdout)?.[1];
+            assert.equal(value("server-id"), String(node.serverId));
+            assert.equal(value("bind-address"), node.privateIp);
+            assert.equal(value("max-allowed-packet"), String(64 * 1024 * 1024));
+            assert.equal(value("group-concat-max-len"), "320000");
+            assert.doesNotMatch(value("sql-mode") ?? "ONLY_FULL_GROUP_BY", /ONLY_FULL_GROUP_BY/);
+            assert.equal(value("gtid-strict-mode"), "TRUE");
+            assert.equal(value("log-bin"), "mariadb-bin");
+          });
+        }
+
+        if (node.name === redisHost(spec).name) {
+          for (const [conf, kind] of [["etc/redis/redis.conf", "sessions"], ["etc/redis/redis-cache.conf", "cache"]] as const) {
+            await t.test(`redis-server starts with the ${kind} config and enforces its password`, async (t) => {
+              if (!requireTool(t, "redis-server") || !requireTool(t, "redis-cli")) return;
+              const port = await freePort();
+              const dataDir = path.join(work, `redis-${kind}`);
+              fs.mkdirSync(dataDir);
+              // Test rewrites: loopback instead of the private IP, a free port, temp dir and pid file.
+              const rendered = fs.readFileSync(path.join(root, conf), "utf8");
+              assert.match(rendered, new RegExp(`^bind ${node.privateIp.replace(/\./g, "\\.")} 127\\.0\\.0\\.1$`, "m"));
+              assert.match(rendered, new RegExp(`^port ${kind === "cache" ? REDIS_CACHE_PORT : REDIS_PORT}$`, "m"));
+              const testConf = path.join(dataDir, "redis.conf");
+              fs.writeFileSync(
+                testConf,
+                rendered
+                  .replace(/^bind .*$/m, "bind 127.0.0.1")
+                  .replace(/^port .*$/m, `port ${port}`)
+                  .replace(/^dir .*$/m, `dir ${dataDir}`)
+                  .replace(/^pidfile .*$/m, `pidfile ${dataDir}/redis.pid`),
+              );
+              startDaemon(t, "redis-server", [testConf], path.join(dataDir, "log"));
+              const cli = (...args: string[]) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--no-auth-warning", ...args]);
+              const authed = (...args: string[]) => cli("-a", TEST_SECRETS.REDIS_PASSWORD, ...args).stdout.trim();
+              await waitFor(`redis ${kind} on ${port}`, () => authed("PING") === "PONG", 15_000);
+              assert.match(cli("PING").stdout, /NOAUTH/);
+              const appendonly = authed("CONFIG", "GET", "appendonly").split("\n")[1];
+              const policy = authed("CONFIG", "GET", "maxmemory-policy").split("\n")[1];
+              const save = authed("CONFIG", "GET", "save").split("\n")[1] ?? "";
+              assert.equal(save, "");
+              if (kind === "sessions") {
+                assert.equal(appendonly, "yes");
+                assert.equal(policy, "noeviction");
+              } else {
+                assert.equal(appendonly, "no");
+                assert.equal(policy, "volatile-lru");
+                assert.notEqual(authed("CONFIG", "GET", "maxmemory").split("\n")[1], "0");
+              }
+              authed("SHUTDOWN", "NOSAVE");
+            });
+          }
+        }
+      });
+    }
+  });
+}
