@@ -93,11 +93,23 @@ export async function runUnderMocks(
   return { resources, outputs };
 }
 
-/** Runs the real program (index.ts) offline; the stack file was validated before this runs. */
+const PROGRAM = require.resolve(path.join(PROJECT_ROOT, "index"));
+
+/**
+ * Runs the real program (index.ts) offline; the stack file was validated before this runs.
+ * The program is re-required on every call, so one process can plan many stacks (audit --all):
+ * mocks and config are replaced each time and nothing else in the program keeps state.
+ */
 export async function runOfflinePlan(file: StackFile): Promise<OfflineRun> {
   const { spec, warnings } = buildSpec(file.raw, { stack: file.stack });
   const { config, secretKeys } = toPulumiConfig(file.raw);
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const result = await runUnderMocks(spec, async () => (await import(path.join(PROJECT_ROOT, "index"))) as Record<string, unknown>, warnings);
+  const program = async () => {
+    // Yield one turn first, as import() would, so registration order (and plan.json) stays the same.
+    await new Promise((resolve) => setImmediate(resolve));
+    delete require.cache[PROGRAM];
+    return require(PROGRAM) as Record<string, unknown>;
+  };
+  const result = await runUnderMocks(spec, program, warnings);
   return { plan: { stack: spec.stack, project: spec.project, ...result }, spec, warnings };
 }

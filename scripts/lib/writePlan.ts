@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
+import { auditFiles } from "./auditFiles";
 import type { OfflineRun } from "./offlinePlan";
 
 const SERVER_TYPE = "hcloud:index/server:Server";
@@ -21,6 +22,7 @@ export function planFiles(run: OfflineRun): Map<string, string> {
       JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files.map(({ content: _c, ...meta }) => meta) }, null, 2) + "\n",
     );
   }
+  for (const [rel, content] of auditFiles(run)) files.set(rel, content);
   return files;
 }
 

@@ -1,0 +1,30 @@
+import { bundleHash } from "../hostconfig/bundle";
+import type { NodeSpec } from "../spec";
+import { bundleFiles, convergeOf } from "./resources";
+import type { CheckContext, Judgement } from "./types";
+
+/**
+ * Host-level items (monitoring, updates, users, backups) are satisfied by bundle files that
+ * converge delivers (D1, D2). This checks both halves for each host: the file is rendered,
+ * and a converge resource reaches the host.
+ */
+export function delivered(ctx: CheckContext, nodes: NodeSpec[], what: string, pathPattern: RegExp): Judgement {
+  const judgement: Judgement = { evidence: [], problems: [] };
+  for (const node of nodes) {
+    const files = bundleFiles(ctx, node.name, pathPattern);
+    // Converge is keyed by the bundle's content hash (D2): a trigger carrying it proves these files are the ones delivered.
+    const hash = bundleHash(ctx.bundles.get(node.name) ?? []);
+    const converge = convergeOf(ctx, node.name, node.privateIp);
+    const keyed = converge.filter((c) => Array.isArray(c.inputs.triggers) && c.inputs.triggers.includes(hash));
+    if (!files.length) judgement.problems.push({ message: `${node.name}: no ${what} in the host bundle (no file matching ${pathPattern})` });
+    if (!converge.length) judgement.problems.push({ message: `${node.name}: no converge resource (command:remote:Command/CopyToRemote) delivers the bundle` });
+    else if (!keyed.length) judgement.problems.push({ message: `${node.name}: converge is not keyed by this bundle's hash ${hash.slice(0, 12)}, so it delivers other files` });
+    if (files.length && keyed.length)
+      judgement.evidence.push(`${node.name}: ${what} ${files.map((f) => f.path).join(", ")} via ${keyed.map((c) => c.name).join(", ")} (bundle ${hash.slice(0, 12)})`);
+  }
+  return judgement;
+}
+
+export function merge(...parts: Judgement[]): Judgement {
+  return { evidence: parts.flatMap((p) => p.evidence), problems: parts.flatMap((p) => p.problems) };
+}

@@ -1,0 +1,67 @@
+import type { BundleFile } from "../hostconfig/bundle";
+import type { ShopSpec, WaiverSpec } from "../spec";
+
+export type Lang = "en" | "de";
+export type Level = "mandatory" | "advisory";
+export type Status = "pass" | "fail" | "waived";
+
+/** Text in both report languages. */
+export interface Localized {
+  en: string;
+  de: string;
+}
+
+/** One declared resource, as plan.json lists it and as CrossGuard hands it to a policy. */
+export interface DeclaredResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+/** What every rule judges: the declared resources, the validated spec and the rendered host bundles. */
+export interface CheckContext {
+  resources: DeclaredResource[];
+  spec: ShopSpec;
+  /** Host name → the files converge delivers to it. */
+  bundles: Map<string, BundleFile[]>;
+}
+
+/** Something wrong, named with the resource or key it is about; a matching waiver turns it into "waived". */
+export interface Problem {
+  message: string;
+  waiver?: WaiverSpec;
+}
+
+export interface Judgement {
+  evidence: string[];
+  problems: Problem[];
+}
+
+/** A per-resource part of a rule: the policy pack runs it as validateResource. */
+export interface ResourceCheck {
+  types: string[];
+  check(resource: DeclaredResource, ctx: CheckContext): Problem[];
+}
+
+/** One checklist item (DESIGN §1), shared by the audit and the policy pack. */
+export interface ChecklistRule {
+  id: string;
+  title: Localized;
+  level: Level;
+  /** What to change when the item fails. */
+  fix: Localized;
+  resource?: ResourceCheck;
+  /** The whole-stack part: the policy pack runs it as validateStack. */
+  stack(ctx: CheckContext): Judgement;
+}
+
+export interface RuleResult {
+  id: string;
+  title: Localized;
+  level: Level;
+  status: Status;
+  evidence: string[];
+  problems: string[];
+  waivers: WaiverSpec[];
+  fix: Localized;
+}
