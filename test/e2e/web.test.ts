@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { test } from "node:test";
+import { renderHostBundle } from "../../components/hostconfig/bundle";
+import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
+import { appNodes } from "../../components/spec";
+import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
+import { freePort, startDaemon, waitFor } from "../helpers/processes";
+import { stackSpec } from "../helpers/stacks";
+import { requireTool, run, tempDir } from "../helpers/tools";
+
+const spec = stackSpec("demo");
+const node = appNodes(spec)[0];
+
+/** Shopware's front controller, reduced to the health check (200, empty body) and a 404. */
+const STAND_IN_INDEX = `<?php
+header('X-Front-Controller: stand-in');
+if (parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH) === '/api/_info/health-check') {
+    http_response_code(200);
+    return;
+}
+http_response_code(404);
+echo 'no route';
+`;
+
+function curl(url: string, headers: string[] = []): { status: number; headers: string; body: string } {
+  const r = run("curl", ["-sS", "--max-time", "10", "-D", "-", ...headers.flatMap((h) => ["-H", h]), url]);
+  assert.equal(r.status, 0, r.stderr);
+  const [head, ...rest] = r.stdout.split("\r\n\r\n");
+  return { status: Number(/^HTTP\/\S+ (\d{3})/.exec(head)?.[1]), headers: head, body: rest.join("\r\n\r\n") };
+}
+
+test("nginx + php-fpm from the rendered app config serve the health check and refuse PHP under media", async (t) => {
+  const fpmBin = `php-fpm${spec.os.php}`;
+  if (!requireTool(t, "nginx") || !requireTool(t, fpmBin) || !requireTool(t, "curl")) return;
+  if (process.getuid?.() !== 0) return t.skip("needs root: the rendered configs run workers as www-data");
+
+  const work = tempDir(t);
+  fs.chmodSync(work, 0o755); // www-data workers traverse into the release
+  const root = materialize(renderHostBundle(spec, node), work);
+
+  // A release in the rendered layout: releases/<id>/public, `current` pointing at it.
+  const release = path.join(root, "var/www/shop/releases/20261122-1");
+  fs.mkdirSync(path.join(release, "public/media"), { recursive: true });
+  fs.writeFileSync(path.join(release, "public/index.php"), STAND_IN_INDEX);
+  fs.writeFileSync(path.join(release, "public/media/evil.php"), "<?php echo 'EXECUTED';\n");
+  fs.writeFileSync(path.join(release, "public/stray.php"), "<?php echo 'EXECUTED';\n");
+  fs.writeFileSync(path.join(release, "public/media/logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
+  fs.symlinkSync(release, path.join(root, "var/www/shop/current"));
+
+  // Test rewrites: host paths into the temp root, loopback and free ports for the two listen
+  // lines, and the test client playing the LB for real_ip. Everything else is as rendered.
+  const port = await freePort();
+  const statusPort = await freePort();
+  const conf = rerootNginx(root, [
+    [`listen ${node.privateIp}:${HTTP_PORT} `, `listen 127.0.0.1:${port} `],
+    [`listen ${STATUS_LISTEN};`, `listen 127.0.0.1:${statusPort};`],
+    [`set_real_ip_from ${spec.network.lbPrivateIp};`, "set_real_ip_from 127.0.0.1;"],
+  ]);
+  const pool = path.join(root, `etc/php/${spec.os.php}/fpm/pool.d/www.conf`);
+  fs.writeFileSync(pool, fs.readFileSync(pool, "utf8").replaceAll("/run/", `${root}/run/`));
+
+  startDaemon(t, fpmBin, ["-F", "-y", phpFpmTestConf(root, spec.os.php)], path.join(work, "php-fpm.out"), phpIniEnv(root, spec.os.php, "fpm"));
+  await waitFor("the php-fpm socket", () => fs.existsSync(path.join(root, "run/php/php-fpm-shop.sock")), 20_000);
+  startDaemon(t, "nginx", ["-p", root, "-c", conf, "-e", "stderr", "-g", "daemon off;"], path.join(work, "nginx.out"));
+  await waitFor("nginx", () => run("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${port}/`]).status === 0, 20_000);
+
+  const health = curl(`http://127.0.0.1:${port}/api/_info/health-check`);
+  assert.equal(health.status, 200, health.headers + health.body);
+  assert.equal(health.body, "");
+  assert.match(health.headers, /X-Front-Controller: stand-in/i, "PHP must have run the front controller");
+  assert.match(health.headers, new RegExp(`X-Served-By: ${node.name}`, "i"));
+
+  const evil = curl(`http://127.0.0.1:${port}/media/evil.php`);
+  assert.equal(evil.status, 403);
+  assert.doesNotMatch(evil.body, /EXECUTED/);
+  const stray = curl(`http://127.0.0.1:${port}/stray.php`);
+  assert.equal(stray.status, 404);
+  assert.doesNotMatch(stray.body, /EXECUTED/);
+
+  const asset = curl(`http://127.0.0.1:${port}/media/logo.svg`);
+  assert.equal(asset.status, 200);
+  assert.match(asset.headers, /Cache-Control: max-age=31536000/i);
+  assert.match(asset.headers, new RegExp(`X-Served-By: ${node.name}`, "i"));
+
+  // real_ip from the LB feeds the origin lock-down: a forwarded Cloudflare edge passes, anyone else not.
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, ["X-Forwarded-For: 173.245.48.7"]).status, 200);
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, ["X-Forwarded-For: 198.51.100.77"]).status, 403);
+
+  const nginxStatus = curl(`http://127.0.0.1:${statusPort}/nginx-status`);
+  assert.match(nginxStatus.body, /Active connections: \d+/);
+  const fpmStatus = curl(`http://127.0.0.1:${statusPort}/fpm-status`);
+  assert.match(fpmStatus.body, /pool:\s+shop/);
+  assert.match(curl(`http://127.0.0.1:${statusPort}/fpm-ping`).body, /pong/);
+});
