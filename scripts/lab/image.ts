@@ -1,0 +1,100 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
+import type { NodeSpec, ShopSpec } from "../../components/spec";
+import { IMAGE_CACHE, SH_DIR } from "./paths";
+import { runLogged } from "./proc";
+
+/**
+ * Units whose packages only some roles install. The image ships them disabled and the lab
+ * enables them on the hosts whose bootstrap packages include them, as apt's postinst would.
+ */
+const ROLE_UNITS: Record<string, string[]> = {
+  nginx: ["nginx.service"],
+  "mariadb-server": ["mariadb.service", "mariadb.socket"],
+  "redis-server": ["redis-server.service"],
+};
+
+function phpFpmUnits(pkg: string): string[] {
+  return /^php[0-9.]+-fpm$/.test(pkg) ? [`${pkg}.service`] : [];
+}
+
+function unitsOf(pkg: string): string[] {
+  return [...(ROLE_UNITS[pkg] ?? []), ...phpFpmUnits(pkg)];
+}
+
+/** Every package any host of the stack installs at first boot (the image preinstalls them all). */
+export function imagePackages(spec: ShopSpec): string[] {
+  return [...new Set(spec.nodes.flatMap((n) => bootstrapPackages(spec, n)))].sort();
+}
+
+/** Role units the image disables: every role unit of the stack's packages. */
+export function roleUnits(spec: ShopSpec): string[] {
+  return [...new Set(imagePackages(spec).flatMap(unitsOf))].sort();
+}
+
+/** The role units this host's own bootstrap packages would have enabled. */
+export function hostUnits(spec: ShopSpec, node: NodeSpec): string[] {
+  return [...new Set(bootstrapPackages(spec, node).flatMap(unitsOf))].sort();
+}
+
+/** The Debian mirror of this machine's apt sources (one-line or deb822 format). */
+export function debianMirror(): string {
+  const files = ["/etc/apt/sources.list"];
+  const dir = "/etc/apt/sources.list.d";
+  if (fs.existsSync(dir)) files.push(...fs.readdirSync(dir).map((f) => path.join(dir, f)));
+  for (const file of files) {
+    if (!fs.existsSync(file)) continue;
+    const text = fs.readFileSync(file, "utf8");
+    const oneLine = text.match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian\/?)\s+bookworm\s/m);
+    if (oneLine) return oneLine[1];
+    for (const stanza of text.split(/\n\s*\n/)) {
+      const uri = stanza.match(/^URIs:\s*(\S+\/debian\/?)\s*$/m);
+      if (uri && /^Suites:.*\bbookworm\b/m.test(stanza)) return uri[1];
+    }
+  }
+  throw new Error("no Debian bookworm mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/*");
+}
+
+export interface ImageResult {
+  dir: string;
+  built: boolean;
+  seconds: number;
+}
+
+/** Builds the image unless one for the same package list and build script exists. */
+export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageResult {
+  const packages = imagePackages(spec);
+  const units = roleUnits(spec);
+  const script = path.join(SH_DIR, "build-image.sh");
+  const hash = createHash("sha256")
+    .update(packages.join("\n"))
+    .update("\0")
+    .update(units.join("\n"))
+    .update("\0")
+    .update(fs.readFileSync(script))
+    .digest("hex")
+    .slice(0, 16);
+  const dir = path.join(IMAGE_CACHE, `bookworm-${hash}`);
+  if (fs.existsSync(path.join(dir, "etc", "os-release"))) return { dir, built: false, seconds: 0 };
+
+  fs.mkdirSync(IMAGE_CACHE, { recursive: true });
+  // Older images are of no further use: one image per cache keeps the disk bounded.
+  for (const old of fs.readdirSync(IMAGE_CACHE)) {
+    if (old.startsWith("bookworm-") && !old.startsWith(`bookworm-${hash}`)) fs.rmSync(path.join(IMAGE_CACHE, old), { recursive: true, force: true });
+  }
+  const packagesFile = `${dir}.packages`;
+  const unitsFile = `${dir}.units`;
+  fs.writeFileSync(packagesFile, packages.join("\n") + "\n");
+  fs.writeFileSync(unitsFile, units.join("\n") + "\n");
+  const started = Date.now();
+  log(`image: building ${path.basename(dir)} (${packages.length} packages; a few minutes)`);
+  try {
+    runLogged("bash", [script, dir, debianMirror(), packagesFile, unitsFile], { timeoutMs: 30 * 60_000, log });
+  } finally {
+    fs.rmSync(packagesFile, { force: true });
+    fs.rmSync(unitsFile, { force: true });
+  }
+  return { dir, built: true, seconds: (Date.now() - started) / 1000 };
+}

@@ -1,0 +1,68 @@
+import { NODE_EXPORTER_PORT, SSH_PORT } from "../../../components/security/firewallRules";
+import { MARIADB_PORT } from "../../../components/hostconfig/shopware";
+import { REDIS_PORT, redisHost } from "../../../components/hostconfig/redis";
+import { appNodes, dbPrimary, dbReplicas } from "../../../components/spec";
+import { ProbeResult, tcpProbe, tcpProbeFromHost } from "../probe";
+import { check, LabContext, Scenario } from "./context";
+
+const HTTP_PORT = 80;
+
+interface Probe {
+  what: string;
+  /** "open" must connect; "closed" must not (a listener exists, so a refusal is the firewall's). */
+  expect: "open" | "closed";
+  probe: () => Promise<ProbeResult>;
+}
+
+/**
+ * 6. SEC-1: the design as a probe matrix. SSH only from admin/deployer CIDRs; DB and Redis
+ * only from the roles that use them, over the private network; app HTTP only from the LB's
+ * private IP (D5); nothing else from outside. Every "closed" probe targets a port that has a
+ * listener on that address, so a pass is the firewall's doing, not an absent service.
+ */
+export const firewallScenario: Scenario = {
+  id: 6,
+  title: "Firewall (SEC-1)",
+  timeoutMs: 180_000,
+  async run(ctx: LabContext) {
+    const { names, topo } = ctx;
+    const side = topo.publicSide;
+    const ip = (name: string) => topo.hosts.find((h) => h.name === name)!;
+    const primary = dbPrimary(ctx.spec).name;
+    const replica = dbReplicas(ctx.spec)[0]?.name;
+    const redis = redisHost(ctx.spec).name;
+    const [app1, app2] = appNodes(ctx.spec).map((n) => n.name);
+    const lb = topo.loadBalancer.privateIp;
+    const probes: Probe[] = [];
+    for (const h of topo.hosts) {
+      probes.push({ what: `outside → ${h.name}:${SSH_PORT}`, expect: "closed", probe: () => tcpProbe(side.outside, h.publicIp, SSH_PORT) });
+      probes.push({ what: `admin → ${h.name}:${SSH_PORT}`, expect: "open", probe: () => tcpProbe(side.admin, h.publicIp, SSH_PORT) });
+      probes.push({ what: `outside → ${h.name}:${NODE_EXPORTER_PORT}`, expect: "closed", probe: () => tcpProbe(side.outside, h.publicIp, NODE_EXPORTER_PORT) });
+    }
+    // Between two hosts only: a host reaching its own private IP goes over loopback, which is always open.
+    const between = (from: string, to: string, port: number, expect: Probe["expect"]) => {
+      if (from !== to) probes.push({ what: `${from} → ${to}:${port}`, expect, probe: () => tcpProbeFromHost(names, from, ip(to).privateIp, port) });
+    };
+    for (const app of [app1, app2]) {
+      probes.push({ what: `LB ${lb} → ${app}:${HTTP_PORT}`, expect: "open", probe: () => tcpProbe(lb, ip(app).privateIp, HTTP_PORT) });
+      between(app, primary, MARIADB_PORT, "open");
+      between(app, redis, REDIS_PORT, "open");
+    }
+    const dbOnly = topo.hosts.find((h) => !h.node.roles.includes("app"))?.name;
+    if (dbOnly) between(dbOnly, app1, HTTP_PORT, "closed");
+    between(app2, app1, HTTP_PORT, "closed");
+    probes.push({ what: `LB ${lb} → ${primary}:${MARIADB_PORT}`, expect: "closed", probe: () => tcpProbe(lb, ip(primary).privateIp, MARIADB_PORT) });
+    probes.push({ what: `LB ${lb} → ${redis}:${REDIS_PORT}`, expect: "closed", probe: () => tcpProbe(lb, ip(redis).privateIp, REDIS_PORT) });
+    if (replica) {
+      between(replica, primary, MARIADB_PORT, "open");
+      probes.push({ what: `LB ${lb} → ${replica}:${MARIADB_PORT}`, expect: "closed", probe: () => tcpProbe(lb, ip(replica).privateIp, MARIADB_PORT) });
+    }
+
+    // All at once: a dropped probe waits out its timeout, and there are many of them.
+    const results = await Promise.all(probes.map((p) => p.probe()));
+    const wrong = probes.flatMap((p, i) => ((results[i] === "open") !== (p.expect === "open") ? [`${p.what}: ${results[i]}, expected ${p.expect}`] : []));
+    check(!wrong.length, `${wrong.length} of ${probes.length} probes differ from the design:\n${wrong.join("\n")}`);
+    const open = probes.filter((p) => p.expect === "open").length;
+    return `${probes.length} probes match the design (${open} open, ${probes.length - open} closed): SSH only from admin, DB/Redis only from their roles, app HTTP only from the LB`;
+  },
+};

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds the lab's Debian 12 host image (see FACTS "Local lab"): debootstrap minbase plus every
+# package the stack's hosts install at first boot, so no traffic leaves the lab bridges later.
+#
+# Usage: build-image.sh IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE
+#   PACKAGES_FILE        one Debian package a line (preinstalled)
+#   DISABLED_UNITS_FILE  one systemd unit a line: disabled in the image; the lab enables the
+#                        ones a host's role installs, as apt's postinst would on a real server.
+# Builds into IMAGE_DIR.partial and renames on success, so a failed build leaves no image.
+set -euo pipefail
+
+[[ $# -eq 4 ]] || { echo "usage: build-image.sh IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE" >&2; exit 2; }
+image="$1" mirror="$2" packages_file="$3" units_file="$4"
+partial="$image.partial"
+build_log="$image.build.log"
+
+# Unmounts whatever debootstrap or the chroot left mounted below $partial (deepest first).
+unmount_below() {
+  local mp
+  while read -r mp; do
+    umount -l "$mp" 2>/dev/null || true
+  done < <(awk -v p="$partial/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r)
+}
+
+cleanup() {
+  local status=$?
+  unmount_below
+  if [[ $status -ne 0 ]]; then
+    [[ -f "$build_log" ]] && tail -25 "$build_log" >&2
+    rm -rf "$partial"
+    echo "build-image: failed (exit $status); removed $partial; full log: $build_log" >&2
+  fi
+}
+trap cleanup EXIT
+
+unmount_below
+rm -rf "$partial"
+mkdir -p "$partial"
+
+base="systemd,systemd-sysv,dbus,cloud-init,python3-cffi-backend,iproute2,openssh-server,nftables,python3,ifupdown,isc-dhcp-client,sudo,procps,netbase,locales,curl"
+echo "build-image: debootstrap bookworm from $mirror"
+debootstrap --variant=minbase --include="$base" bookworm "$partial" "$mirror" >"$build_log" 2>&1
+
+# Services must not start inside the build chroot.
+printf '#!/bin/sh\nexit 101\n' >"$partial/usr/sbin/policy-rc.d"
+chmod 0755 "$partial/usr/sbin/policy-rc.d"
+cp /etc/resolv.conf "$partial/etc/resolv.conf"
+mount -t proc proc "$partial/proc"
+
+mapfile -t packages < <(grep -v '^[[:space:]]*$' "$packages_file")
+echo "build-image: installing ${#packages[@]} packages"
+{
+  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+} >>"$build_log" 2>&1
+
+sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' "$partial/etc/locale.gen"
+chroot "$partial" locale-gen >/dev/null
+
+mapfile -t units < <(grep -v '^[[:space:]]*$' "$units_file")
+for unit in "${units[@]}"; do
+  chroot "$partial" systemctl disable "$unit" >/dev/null 2>&1 || true
+done
+
+umount "$partial/proc"
+rm -f "$partial/usr/sbin/policy-rc.d"
+chroot "$partial" apt-get clean
+# Each host gets its own identity at first boot: machine-id, SSH host keys (cloud-init).
+: >"$partial/etc/machine-id"
+rm -f "$partial"/etc/ssh/ssh_host_*
+# No resolver on the bridges: an empty resolv.conf makes lookups fail at once instead of stalling.
+: >"$partial/etc/resolv.conf"
+# Only the NoCloud seed exists here; skip probing other clouds.
+printf 'datasource_list: [ NoCloud, None ]\n' >"$partial/etc/cloud/cloud.cfg.d/90-lab-datasource.cfg"
+
+rm -rf "$image"
+mv "$partial" "$image"
+rm -f "$build_log"
+echo "build-image: done: $image ($(du -sh "$image" | cut -f1))"

@@ -1,0 +1,88 @@
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import type { LabNames } from "../paths";
+import { run, waitFor } from "../proc";
+import { spawnInCgroup } from "../spawn";
+import type { LabLoadBalancer } from "../topology";
+
+/** Hetzner's algorithm names → HAProxy's. */
+const ALGORITHMS: Record<string, string> = { least_connections: "leastconn", round_robin: "roundrobin" };
+
+/** The HAProxy stats socket: the scenarios read server states from it. */
+export function haproxySocket(names: LabNames): string {
+  return path.join(names.runDir, "haproxy", "admin.sock");
+}
+
+/**
+ * HAProxy as the Hetzner LB the plan declares: same algorithm, HTTP health check (path, Host,
+ * expected status, interval, timeout, retries), private targets, private source address.
+ * Hetzner terminates TLS on 443 with the origin certificate; the stand-in serves plain HTTP on
+ * the destination port and leaves TLS out.
+ */
+export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string): string {
+  const algorithm = ALGORITHMS[lb.algorithm];
+  if (!algorithm) throw new Error(`LB algorithm ${lb.algorithm} has no HAProxy equivalent in the lab`);
+  const hc = lb.healthCheck;
+  return [
+    "# Lab stand-in for the Hetzner load balancer, generated from the plan's LB resources.",
+    "global",
+    `    stats socket ${socket} mode 600 level admin`,
+    "    log stdout format raw local0 info",
+    "defaults",
+    "    mode http",
+    "    log global",
+    "    option httplog",
+    "    timeout connect 5s",
+    "    timeout client 30s",
+    "    timeout server 30s",
+    "frontend shop",
+    `    bind ${lb.publicIp}:${lb.destinationPort}`,
+    "    option forwardfor",
+    "    default_backend app_nodes",
+    "backend app_nodes",
+    `    balance ${algorithm}`,
+    `    source ${lb.privateIp}`,
+    "    option httpchk",
+    `    http-check send meth GET uri ${hc.path} ver HTTP/1.1 hdr Host ${hc.domain}`,
+    `    http-check expect status ${hc.statusCodes.join(",")}`,
+    `    timeout check ${hc.timeout}s`,
+    // Hetzner marks a target down after `retries` failed checks; coming back is assumed symmetric (not confirmed).
+    `    default-server check port ${hc.port} inter ${hc.interval}s fall ${hc.retries} rise ${hc.retries}`,
+    ...lb.targets.map((t) => `    server ${t.name} ${t.ip}:${lb.destinationPort}`),
+    "",
+  ].join("\n");
+}
+
+export async function startHaproxy(names: LabNames, lb: LabLoadBalancer): Promise<void> {
+  const dir = path.join(names.runDir, "haproxy");
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, "haproxy.cfg");
+  fs.writeFileSync(config, renderHaproxyConfig(lb, haproxySocket(names)));
+  run("haproxy", ["-c", "-q", "-f", config]);
+  spawnInCgroup(`${names.cgroupName}/standin-haproxy`, "haproxy", ["-db", "-f", config], path.join(dir, "haproxy.log"));
+  await waitFor("HAProxy's admin socket", 20_000, () => fs.existsSync(haproxySocket(names)));
+}
+
+/** One command on HAProxy's admin socket; its answer (bounded: 5 s). */
+function adminCommand(names: LabNames, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const conn = net.createConnection(haproxySocket(names), () => conn.end(`${command}\n`));
+    conn.setTimeout(5000, () => conn.destroy(new Error(`HAProxy admin socket: no answer to ${command}`)));
+    conn.on("data", (c: Buffer) => chunks.push(c));
+    conn.on("error", reject);
+    conn.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+/** Server name → HAProxy's view of it (UP, DOWN, …). */
+export async function backendStates(names: LabNames): Promise<Record<string, string>> {
+  const csv = await adminCommand(names, "show stat");
+  const states: Record<string, string> = {};
+  for (const line of csv.split("\n")) {
+    const f = line.split(",");
+    if (f[0] === "app_nodes" && f[1] && f[1] !== "BACKEND") states[f[1]] = f[17];
+  }
+  return states;
+}
