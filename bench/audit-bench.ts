@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { listStacks, stackFilePath } from "../components/spec";
+import { TS_NODE_ARGS } from "../scripts/lib/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 const STACKS = path.join(ROOT, "stacks");
@@ -35,7 +36,7 @@ function generate(dir: string, count: number): void {
 
 function timeAuditAll(stacksDir: string, outDir: string): { seconds: number; stacks: number; invalid: number } {
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "audit.ts"), "--all", "--format", "json", "--stacks-dir", stacksDir, "--out", outDir], {
+  const r = spawnSync(process.execPath, [...TS_NODE_ARGS, path.join(ROOT, "scripts", "audit.ts"), "--all", "--format", "json", "--stacks-dir", stacksDir, "--out", outDir], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

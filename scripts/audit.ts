@@ -5,7 +5,7 @@ import type { Lang } from "../components/checklist";
 import { AuditReport, portfolioRow, PortfolioRow, renderAuditMarkdown, renderPortfolio } from "../components/checklist/report";
 import { listStacks, readStackFile, stackFilePath } from "../components/spec";
 import { auditOf } from "./lib/auditFiles";
-import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
+import { fail, parseArgs, rejectUnknownFlags, runMain, TS_NODE_ARGS } from "./lib/cli";
 import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";
 import { planFiles, writePlanDir } from "./lib/writePlan";
 
@@ -54,7 +54,7 @@ async function auditBatch(stacks: string[], opts: Options): Promise<void> {
 
 /** Pulumi mocks are process-wide: each worker process takes a share of the stacks and plans them in turn. */
 function auditWorker(stacks: string[], opts: Options): Promise<ChildResult[]> {
-  const args = ["--import", "tsx", __filename, "--batch", stacks.join(","), "--out", opts.outRoot, "--stacks-dir", opts.stacksDir];
+  const args = [...TS_NODE_ARGS, __filename, "--batch", stacks.join(","), "--out", opts.outRoot, "--stacks-dir", opts.stacksDir];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

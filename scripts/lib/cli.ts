@@ -1,4 +1,8 @@
+import * as path from "path";
 import { ConfigError } from "../../components/spec";
+
+/** Node arguments that run one of the project's TypeScript CLIs (see register-ts.js). */
+export const TS_NODE_ARGS = ["-r", path.join(__dirname, "register-ts.js")];
 
 /** Exit 1 with the message: bad input never shows a stack trace (D10). */
 export function fail(message: string): never {
@@ -32,7 +36,7 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
     }
     const [key, inline] = arg.slice(2).split(/=(.*)/s, 2);
     if (inline !== undefined) flags[key] = inline;
-    else if (booleanFlags.includes(key)) flags[key] = true;
+    else if (key === "help" || booleanFlags.includes(key)) flags[key] = true;
     else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags[key] = argv[++i];
     else fail(`error: --${key} needs a value`);
   }
@@ -40,6 +44,10 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
 }
 
 export function rejectUnknownFlags(flags: Record<string, unknown>, known: string[], usage: string): void {
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
   const unknown = Object.keys(flags).filter((k) => !known.includes(k));
   if (unknown.length) fail(`error: unknown option ${unknown.map((k) => `--${k}`).join(", ")}; allowed: ${known.map((k) => `--${k}`).join(", ")}\n${usage}`);
 }

@@ -7,6 +7,7 @@ import type { ShopSpec } from "../../components/spec";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { planCli, readJson, ROOT, STACKS_DIR, stackSpec } from "./stacks";
 import { run, RunResult } from "./tools";
+import { TS_NODE_ARGS } from "../../scripts/lib/cli";
 
 /** The demo stack's real plan.json, rendered by the plan CLI in a child process (mocks are per process). */
 export function demoPlan(): Plan {
@@ -61,5 +62,5 @@ export function writeDemoVariant(dir: string, name: string, edit: (config: Recor
 
 /** Runs a repository CLI script (scripts/NAME.ts) in a child process. */
 export function scriptCli(script: string, args: string[]): RunResult {
-  return run(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", `${script}.ts`), ...args], { cwd: ROOT, timeout: 300_000 });
+  return run(process.execPath, [...TS_NODE_ARGS, path.join(ROOT, "scripts", `${script}.ts`), ...args], { cwd: ROOT, timeout: 300_000 });
 }

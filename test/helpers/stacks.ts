@@ -3,6 +3,7 @@ import * as path from "path";
 import { buildSpec, listStacks, readStackFile, ShopSpec, stackFilePath } from "../../components/spec";
 import { parse, stringify } from "yaml";
 import { run, RunResult } from "./tools";
+import { TS_NODE_ARGS } from "../../scripts/lib/cli";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(ROOT, "stacks");
@@ -38,7 +39,7 @@ export function writeStackVariant(dir: string, stack: string, name: string, edit
 
 /** Runs the real plan CLI in a child process (mocks are per process) into outDir. */
 export function planCli(args: string[], outDir: string): RunResult {
-  return run(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "plan.ts"), ...args, "--out", outDir], { cwd: ROOT });
+  return run(process.execPath, [...TS_NODE_ARGS, path.join(ROOT, "scripts", "plan.ts"), ...args, "--out", outDir], { cwd: ROOT });
 }
 
 export function readJson<T>(file: string): T {

@@ -5,6 +5,7 @@ import { waitFor } from "../proc";
 import { SINK_PORT } from "../secrets";
 import { spawnInCgroup } from "../spawn";
 import type { LabTopology } from "../topology";
+import { TS_NODE_ARGS } from "../../lib/cli";
 
 export interface SinkRecord {
   at: string;
@@ -23,7 +24,7 @@ export async function startWebhookSink(names: LabNames, topo: LabTopology): Prom
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, "");
   const log = path.join(path.dirname(file), "sink.log");
-  spawnInCgroup(`${names.cgroupName}/standin-sink`, process.execPath, ["--import", "tsx", path.join(__dirname, "webhookSink.ts"), topo.publicSide.webhookSink, String(SINK_PORT), file], log);
+  spawnInCgroup(`${names.cgroupName}/standin-sink`, process.execPath, [...TS_NODE_ARGS, path.join(__dirname, "webhookSink.ts"), topo.publicSide.webhookSink, String(SINK_PORT), file], log);
   await waitFor("the webhook sink", 20_000, () => fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("listening"));
 }
 
