@@ -4,6 +4,7 @@ import type { NodeSpec, ShopSpec } from "../spec";
 import { SHOP_APPLY_PATH } from "./base";
 import { bundleHash } from "./bundle";
 import { readShopFile } from "./shopFiles";
+import { fail2banBackendFile } from "./fail2ban";
 import { sshdHardeningFile } from "./sshd";
 
 /** Packages every node needs before the first converge; roles add theirs. */
@@ -47,10 +48,11 @@ export function disallowedUserDataKeys(userData: string): string[] {
 /**
  * The first bundle: only files that never change with day-2 settings (D2). The apply script
  * itself is written by write_files; this manifest carries the sshd hardening so the host is
- * locked down before the first converge.
+ * locked down before the first converge, and fail2ban's backend, without which it fails on
+ * Debian 12 until converge arrives.
  */
 function bootstrapBundle(node: NodeSpec): string {
-  const files = [sshdHardeningFile()];
+  const files = [sshdHardeningFile(), fail2banBackendFile()];
   return JSON.stringify({ host: node.name, hash: bundleHash(files), files }) + "\n";
 }
 

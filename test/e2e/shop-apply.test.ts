@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { renderUserData } from "../../components/hostconfig/cloudInit";
 import { SSHD_HARDENING_PATH } from "../../components/hostconfig/sshd";
+import { FAIL2BAN_BACKEND_PATH } from "../../components/hostconfig/fail2ban";
 import { selfContainedBundle } from "../../components/converge";
 import { appNodes } from "../../components/spec";
 import { applyInto, fakeSystemctl, readLines, TEST_SECRETS, writeBundleDir } from "../helpers/hostBundle";
@@ -160,14 +161,17 @@ test("cloud-init's runcmd applies the first bundle from the rendered user data",
   const systemctl = fakeSystemctl(dir);
   const r = run("bash", [path.join(root, script), path.join(root, bundleArg)], { env: { ...process.env, SHOP_ROOT: root, SHOP_SYSTEMCTL: systemctl.bin } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const sshd = bundle.files.find((f) => f.path === SSHD_HARDENING_PATH)!;
-  assert.equal(fs.readFileSync(path.join(root, SSHD_HARDENING_PATH), "utf8"), sshd.content);
-  assert.deepEqual(readLines(systemctl.log), ["restart ssh.service"]);
+  for (const baseline of [SSHD_HARDENING_PATH, FAIL2BAN_BACKEND_PATH]) {
+    const file = bundle.files.find((f) => f.path === baseline)!;
+    assert.equal(fs.readFileSync(path.join(root, baseline), "utf8"), file.content, baseline);
+  }
+  assert.deepEqual(readLines(systemctl.log).sort(), ["restart fail2ban.service", "restart ssh.service"]);
   // The first converge then finds the baseline in place: same content, nothing to restart for it.
   fs.writeFileSync(systemctl.log, "");
   writeBundleDir(bundle, path.join(dir, "in"), { withHooks: false });
   assert.equal(applyInto(root, path.join(dir, "in"), systemctl.bin).status, 0);
-  assert.ok(!readLines(systemctl.log).includes("restart ssh.service"), readLines(systemctl.log).join("\n"));
+  const restarted = readLines(systemctl.log);
+  assert.ok(!restarted.includes("restart ssh.service"), restarted.join("\n"));
 });
 
 test("15-units enables listed units and disables instances of a listed template no list wants", (t) => {

@@ -97,7 +97,7 @@ for (const stack of allStacks()) {
         if (!requireTool(t, "fail2ban-client")) return;
         const dir = tempDir(t);
         fs.cpSync("/etc/fail2ban", dir, { recursive: true });
-        write(dir, "jail.d/shop.local", fileAt(files, "/etc/fail2ban/jail.d/shop.local").content);
+        for (const jail of ["00-shop-backend.local", "shop.local"]) write(dir, `jail.d/${jail}`, fileAt(files, `/etc/fail2ban/jail.d/${jail}`).content);
         ok(run("fail2ban-client", ["-c", dir, "-t"]), "fail2ban-client -t");
         const dump = run("fail2ban-client", ["-c", dir, "-d"]);
         ok(dump, "fail2ban-client -d");

@@ -18,7 +18,7 @@ test("the user-data allow-list flags unknown and misspelt top-level keys", () =>
   assert.deepEqual(disallowedUserDataKeys("#cloud-config\n- just a list\n"), ["<not a mapping>"]);
 });
 
-test("user data of every host: allow-listed, ≤16 KiB, no secret, and the first bundle is the sshd baseline", () => {
+test("user data of every host: allow-listed, ≤16 KiB, no secret, and the first bundle is the sshd and fail2ban baseline", () => {
   let largest = { host: "", bytes: 0 };
   for (const stack of allStacks()) {
     const spec = stackSpec(stack);
@@ -32,7 +32,7 @@ test("user data of every host: allow-listed, ≤16 KiB, no secret, and the first
       const doc = parse(userData) as { write_files: { path: string; content: string }[]; runcmd: string[][]; users: { ssh_authorized_keys: string[] }[] };
       assert.deepEqual(doc.users[0].ssh_authorized_keys, [KEY]);
       const first = JSON.parse(doc.write_files.find((f) => f.path === BOOTSTRAP_BUNDLE_PATH)!.content) as { files: { path: string; template?: boolean }[] };
-      assert.deepEqual(first.files.map((f) => f.path), ["/etc/ssh/sshd_config.d/10-hardening.conf"]);
+      assert.deepEqual(first.files.map((f) => f.path), ["/etc/ssh/sshd_config.d/10-hardening.conf", "/etc/fail2ban/jail.d/00-shop-backend.local"]);
       assert.ok(first.files.every((f) => !f.template), "no secrets exist before the first converge");
       assert.deepEqual(doc.runcmd, [["/usr/local/sbin/shop-apply", BOOTSTRAP_BUNDLE_PATH]]);
     }
