@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderOriginLockdown } from "../../components/hostconfig/originLockdown";
+import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 
@@ -16,7 +16,7 @@ test("origin lock-down: Cloudflare edges pass, anyone else gets 403, even with a
   const spec = stackSpec("demo");
   assert.ok(spec.dns.cloudflareOnly);
   const dir = tempDir(t);
-  const port = 20000 + (process.pid % 20000);
+  const port = await freePort();
   fs.mkdirSync(path.join(dir, "shop.d"));
   // nginx's workers run as nobody when started by root: they must be able to read the page.
   fs.chmodSync(dir, 0o755);
@@ -31,12 +31,12 @@ test("origin lock-down: Cloudflare edges pass, anyone else gets 403, even with a
       // Served in the content phase, after access checks (a `return` would run before them).
       `    location / { root ${dir}/www; }\n  }\n}\n`,
   );
-  const nginx = spawn("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
-  t.after(() => nginx.kill("SIGKILL"));
+  // startDaemon stops the master gracefully, so it takes its workers with it.
+  startDaemon(t, "nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], path.join(dir, "nginx.out"));
 
   const status = (xff?: string) =>
     run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), `http://127.0.0.1:${port}/`]).stdout;
-  for (let i = 0; i < 50 && status() === "000"; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor("nginx", () => status() !== "000", 10_000);
 
   const cases: [string | undefined, string, string][] = [
     [undefined, "200", "LB health check (no X-Forwarded-For)"],
