@@ -7,7 +7,6 @@ export const HEALTH_CHECK_PATH = "/api/_info/health-check";
 
 export interface ShopLoadBalancerArgs {
   spec: ShopSpec;
-  networkId: pulumi.Input<number>;
   subnet: hcloud.NetworkSubnet;
   /** Numeric id of the uploaded origin certificate. */
   certificateId: pulumi.Input<number>;

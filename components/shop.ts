@@ -55,7 +55,7 @@ export class ShopHosting extends pulumi.ComponentResource {
     this.certificate = new OriginCertificate(`${name}-origin-cert`, { spec }, child);
     this.loadBalancer = new ShopLoadBalancer(
       `${name}-lb`,
-      { spec, networkId: this.network.networkId, subnet: this.network.subnet, certificateId: this.certificate.certificateId },
+      { spec, subnet: this.network.subnet, certificateId: this.certificate.certificateId },
       child,
     );
     this.dns = new ShopDns(`${name}-dns`, { spec, lbIpv4: this.loadBalancer.ipv4, lbIpv6: this.loadBalancer.ipv6 }, child);

@@ -55,7 +55,7 @@ function fillPlaceholders(raw: Tree, warnings: string[]): void {
   for (const p of requiredSecretPaths)
     forEachAt(raw, p, (parent, key, concrete) => {
       if (parent[key] === undefined) {
-        parent[key] = new SecretString(offlinePlaceholder(concrete), true);
+        parent[key] = new SecretString(offlinePlaceholder(concrete));
         warnings.push(`shop:${concrete} is not set: the offline plan uses a placeholder (set it with pulumi config set --secret --path 'shop:${concrete}')`);
       }
     });
@@ -79,7 +79,7 @@ function reviveSecure(node: unknown, warnings: string[], at: string): unknown {
     const keys = Object.keys(obj);
     if (keys.length === 1 && keys[0] === "secure" && typeof obj.secure === "string") {
       warnings.push(`${at} is a secure value: the offline plan uses a placeholder`);
-      return new SecretString(offlinePlaceholder(at.replace(/^shop:/, "")), true);
+      return new SecretString(offlinePlaceholder(at.replace(/^shop:/, "")));
     }
     return Object.fromEntries(keys.map((k) => [k, reviveSecure(obj[k], warnings, at.endsWith(":") ? `${at}${k}` : `${at}.${k}`)]));
   }

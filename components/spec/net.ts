@@ -55,10 +55,6 @@ export function nthAddress(cidr: Ipv4Cidr, n: number): string {
   return formatIpv4((cidr.base + n) >>> 0);
 }
 
-export function blockSize(cidr: Ipv4Cidr): number {
-  return 2 ** (32 - cidr.prefix);
-}
-
 export function isWorldOpen(cidr: string): boolean {
   return cidr === "0.0.0.0/0" || cidr === "::/0";
 }

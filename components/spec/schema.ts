@@ -236,7 +236,6 @@ export const stackConfigSchema = z.strictObject({
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type UserConfig = z.infer<typeof user>;
 export type FirewallRuleConfig = z.infer<typeof firewallRule>;
-export type WebhookConfig = z.infer<typeof webhook>;
 export type ContactConfig = z.infer<typeof contact>;
 export type Role = (typeof roleNames)[number];
 

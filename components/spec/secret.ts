@@ -6,12 +6,9 @@
  */
 export class SecretString {
   readonly #value: string;
-  /** True when the value is an offline placeholder, not the user's secret. */
-  readonly placeholder: boolean;
 
-  constructor(value: string, placeholder = false) {
+  constructor(value: string) {
     this.#value = value;
-    this.placeholder = placeholder;
   }
 
   reveal(): string {
