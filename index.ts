@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildRunbook } from "./components/runbook/data";
-import { ShopHosting } from "./components/shop";
-import { specFromPulumiConfig } from "./components/spec/engine";
+import { ShopHosting } from "./components/cloud/shop";
+import { specFromPulumiConfig } from "./components/cloud/engineSpec";
 
 const { spec, warnings } = specFromPulumiConfig();
 for (const w of warnings) pulumi.log.warn(w);

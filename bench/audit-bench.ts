@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { listStacks, stackFilePath } from "../components/spec";
+import { listStacks, stackFilePath } from "../components/config";
 import { TS_NODE_ARGS } from "../scripts/lib/cli";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -1,7 +1,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as path from "path";
 import { checkContext, checklistRules, ChecklistRule, DeclaredResource } from "../components/checklist";
-import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/spec";
+import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
 
 /**
  * The checklist rules (components/checklist) as CrossGuard policies: one stack policy per ID,

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Lang } from "../components/checklist";
 import { AuditReport, portfolioRow, PortfolioRow, renderAuditMarkdown, renderPortfolio } from "../components/checklist/report";
-import { listStacks, readStackFile, stackFilePath } from "../components/spec";
+import { listStacks, readStackFile, stackFilePath } from "../components/config";
 import { auditOf } from "./lib/auditFiles";
 import { fail, parseArgs, rejectUnknownFlags, runMain, TS_NODE_ARGS } from "./lib/cli";
 import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";

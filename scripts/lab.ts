@@ -1,5 +1,5 @@
 import * as path from "path";
-import { buildSpec, readStackFile, stackFilePath } from "../components/spec";
+import { buildSpec, readStackFile, stackFilePath } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 import { labDown, leftovers } from "./lab/down";
 import { LabNames, labNames, PROJECT_ROOT } from "./lab/paths";

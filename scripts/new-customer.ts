@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap } from "yaml";
-import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/spec";
+import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/offlinePlan";
 

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { buildSpec, readStackFile, stackFilePath } from "../components/spec";
+import { buildSpec, readStackFile, stackFilePath } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 
 const USAGE = "usage: npm run plan -- --stack NAME | --file PATH [--out DIR]";

@@ -1,5 +1,5 @@
-import { HEALTH_CHECK_PATH } from "../loadBalancer";
-import { appNodes, dbReplicas } from "../spec";
+import { HEALTH_CHECK_PATH } from "../config";
+import { appNodes, dbReplicas } from "../config";
 import { storageQuota } from "./cost";
 import { delivered, merge } from "./hostChecks";
 import { labelsOf, ofType, str, T } from "./resources";

@@ -1,5 +1,5 @@
-import { bundleHash } from "../hostconfig/bundle";
-import type { NodeSpec } from "../spec";
+import { bundleHash } from "../hostconfig/hash";
+import type { NodeSpec } from "../config";
 import { bundleFiles, convergeOf } from "./resources";
 import type { CheckContext, Judgement } from "./types";
 

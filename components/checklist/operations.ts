@@ -1,4 +1,4 @@
-import { dbPrimary, dbReplicas, serverTypes } from "../spec";
+import { dbPrimary, dbReplicas, serverTypes } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { ofType, serverOf, str, T } from "./resources";
 import type { ChecklistRule, Problem } from "./types";

@@ -1,5 +1,5 @@
 import { renderHostBundle } from "../hostconfig/bundle";
-import type { ShopSpec } from "../spec";
+import type { ShopSpec } from "../config";
 import type { CheckContext, DeclaredResource } from "./types";
 
 /** Pulumi type tokens the rules look for (FACTS.md: the tokens under mocks and the real engine). */

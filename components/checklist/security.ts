@@ -1,4 +1,4 @@
-import { FirewallRuleConfig, isWorldOpen, portCovers, sensitivePorts, ShopSpec } from "../spec";
+import { FirewallRuleConfig, isWorldOpen, portCovers, sensitivePorts, ShopSpec } from "../config";
 import { USERS_CONFIG_PATH } from "../hostconfig/users";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, labelsOf, ofType, str, T } from "./resources";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { appNodes, images, incompatibility } from "../spec";
+import { appNodes, images, incompatibility } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, str, T } from "./resources";
 import type { ChecklistRule, Problem } from "./types";

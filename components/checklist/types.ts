@@ -1,5 +1,5 @@
-import type { BundleFile } from "../hostconfig/bundle";
-import type { ShopSpec, WaiverSpec } from "../spec";
+import type { BundleFile } from "../hostconfig/types";
+import type { ShopSpec, WaiverSpec } from "../config";
 
 export type Lang = "en" | "de";
 export type Level = "mandatory" | "advisory";

@@ -1,6 +1,6 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import { dbPrimary, dbReplicas } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import { dbPrimary, dbReplicas } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 import { calendarIntervalSeconds } from "./calendar";
 import { renderEnvFile } from "./envFile";
 import { readShopFile } from "./shopFiles";

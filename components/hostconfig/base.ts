@@ -1,5 +1,5 @@
-import type { NodeSpec } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { NodeSpec } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 import { hasDbRole } from "./sizing";
 import { readShopFile } from "./shopFiles";
 import { unitsHookFile } from "./units";

@@ -1,8 +1,8 @@
 import { parse, stringify } from "yaml";
-import { AUTOMATION_USER } from "../automation";
-import type { NodeSpec, ShopSpec } from "../spec";
+import { AUTOMATION_USER } from "../config";
+import type { NodeSpec, ShopSpec } from "../config";
 import { SHOP_APPLY_PATH } from "./base";
-import { bundleHash } from "./bundle";
+import { bundleHash } from "./hash";
 import { readShopFile } from "./shopFiles";
 import { fail2banBackendFile } from "./fail2ban";
 import { sshdHardeningFile } from "./sshd";

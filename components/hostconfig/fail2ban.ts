@@ -1,5 +1,5 @@
-import type { ShopSpec } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { ShopSpec } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 
 /** Stable part: read before shop.local, shipped in the cloud-init bootstrap bundle too. */
 export const FAIL2BAN_BACKEND_PATH = "/etc/fail2ban/jail.d/00-shop-backend.local";

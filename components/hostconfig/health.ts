@@ -1,7 +1,7 @@
-import { webhookSecretName } from "../secrets";
-import type { NodeSpec, ShopSpec } from "../spec";
+import { webhookSecretName } from "./secretsEnv";
+import type { NodeSpec, ShopSpec } from "../config";
 import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { redisHost } from "./redis";
 import { SHOP_CURRENT } from "./shopware";

@@ -1,6 +1,6 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import { appNodes, dbPrimary, dbReplicas } from "../spec";
-import type { BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import { appNodes, dbPrimary, dbReplicas } from "../config";
+import type { BundleRenderer } from "./types";
 import { innodbBufferPoolMb, mariadbMaxConnections } from "./sizing";
 import { readShopFile } from "./shopFiles";
 import { MARIADB_PORT, SHOP_DB_NAME, SHOP_DB_USER } from "./shopware";

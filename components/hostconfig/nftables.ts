@@ -1,7 +1,7 @@
-import { parseIpv4Cidr } from "../spec/net";
-import { appNodes, type NodeSpec, type ShopSpec } from "../spec";
+import { parseIpv4Cidr } from "../config/net";
+import { appNodes, type NodeSpec, type ShopSpec } from "../config";
 import { extraRules, InboundRule, mergeRules, NODE_EXPORTER_PORT, SSH_PORT } from "../security/firewallRules";
-import type { BundleRenderer } from "./bundle";
+import type { BundleRenderer } from "./types";
 
 export const NFTABLES_PATH = "/etc/nftables.conf";
 export const HTTP_PORT = 80;

@@ -1,6 +1,6 @@
-import { cloudflareFallbackRanges } from "../cloudflareRanges";
-import type { ShopSpec } from "../spec";
-import type { BundleRenderer } from "./bundle";
+import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
+import type { ShopSpec } from "../config";
+import type { BundleRenderer } from "./types";
 
 export const ORIGIN_LOCKDOWN_PATH = "/etc/nginx/shop.d/10-origin-lockdown.conf";
 

@@ -1,5 +1,5 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import type { BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import type { BundleRenderer } from "./types";
 import { workerUnits } from "./shopware";
 import { OPCACHE_MB, phpFpmMaxChildren } from "./sizing";
 

@@ -1,6 +1,6 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import { dbPrimary } from "../spec";
-import type { BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import { dbPrimary } from "../config";
+import type { BundleRenderer } from "./types";
 import { redisCacheMaxMemoryMb } from "./sizing";
 import { unitListFile } from "./units";
 

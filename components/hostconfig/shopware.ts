@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
-import type { NodeSpec, ShopSpec } from "../spec";
-import { dbPrimary, dbReplicas } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import { dbPrimary, dbReplicas } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
 import { consumerCount } from "./sizing";
 import { readShopFile } from "./shopFiles";

@@ -1,5 +1,5 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import { appNodes } from "../spec";
+import type { NodeSpec, ShopSpec } from "../config";
+import { appNodes } from "../config";
 
 /**
  * Memory budgets derived from the server type (NodeSpec.facts), in MiB. One place, so the

@@ -1,5 +1,5 @@
-import { AUTOMATION_USER } from "../automation";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import { AUTOMATION_USER } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 
 /** Declared users log in through this group; the users hook (apply.d/20-users) adds them to it. */
 export const SSH_GROUP = "shop-ssh";

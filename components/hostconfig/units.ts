@@ -1,4 +1,4 @@
-import type { BundleFile } from "./bundle";
+import type { BundleFile } from "./types";
 import { readShopFile } from "./shopFiles";
 
 export const UNIT_LIST_DIR = "/etc/shop/units";

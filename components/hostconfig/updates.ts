@@ -1,5 +1,5 @@
-import type { NodeSpec, ShopSpec } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { NodeSpec, ShopSpec } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile as file } from "./shopFiles";
 import { unitListFile } from "./units";
 

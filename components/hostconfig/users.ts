@@ -1,6 +1,6 @@
-import type { Role } from "../spec/schema";
-import type { NodeSpec, ShopSpec } from "../spec";
-import type { BundleFile, BundleRenderer } from "./bundle";
+import type { Role } from "../config/schema";
+import type { NodeSpec, ShopSpec } from "../config";
+import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { SHOP_DIR } from "./shopware";
 import { AUTHORIZED_KEYS_DIR, SSH_GROUP } from "./sshd";

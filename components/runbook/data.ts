@@ -1,8 +1,8 @@
-import { AUTOMATION_USER } from "../automation";
+import { AUTOMATION_USER } from "../config";
 import { dbDumpHost } from "../hostconfig/backup";
 import { SHOP_DB_NAME, SHOP_SHARED } from "../hostconfig/shopware";
-import { HEALTH_CHECK_PATH } from "../loadBalancer";
-import { appNodes, dbPrimary, dbReplicas, ShopSpec } from "../spec";
+import { HEALTH_CHECK_PATH } from "../config";
+import { appNodes, dbPrimary, dbReplicas, ShopSpec } from "../config";
 
 /** A host as the runbook lists it: every fact someone on call needs to reach it. */
 export interface RunbookHost {

@@ -1,4 +1,4 @@
-import type { ShopSpec } from "../spec";
+import type { ShopSpec } from "../config";
 
 /** One Hetzner project SSH key: rescue access for an admin (SEC-2). */
 export interface RescueKey {

@@ -1,5 +1,5 @@
-import { cidrContains, parseIpv4Cidr } from "../spec/net";
-import type { ShopSpec } from "../spec";
+import { cidrContains, parseIpv4Cidr } from "../config/net";
+import type { ShopSpec } from "../config";
 
 /** Hetzner's firewall roles: the `role` label every server carries (D4). */
 export type FirewallRole = "app" | "db";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { AUTOMATION_USER } from "../../components/automation";
+import { AUTOMATION_USER } from "../../components/config";
 import { hostSecretsEnv, LabSecrets } from "./secrets";
 import { sshAsync, SshTarget } from "./ssh";
 import type { LabHost } from "./topology";
@@ -25,7 +25,7 @@ export interface ConvergeResult {
 }
 
 /**
- * Converge as components/converge.ts does it, over SSH as the automation user from the
+ * Converge as components/cloud/converge.ts does it, over SSH as the automation user from the
  * deployer address: copy the bundle and the apply script, run it with secrets.env on stdin.
  */
 export async function converge(host: LabHost, target: SshTarget, applyScript: string, secrets: LabSecrets): Promise<ConvergeResult> {

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { AUTOMATION_USER } from "../../components/automation";
+import { AUTOMATION_USER } from "../../components/config";
 import { renderUserData } from "../../components/hostconfig/cloudInit";
-import type { ShopSpec } from "../../components/spec";
+import type { ShopSpec } from "../../components/config";
 import { hostUnits } from "./image";
 import { LabNames, SH_DIR, vethNames } from "./paths";
 import { run, RunOptions, RunResult, waitFor } from "./proc";

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
-import type { NodeSpec, ShopSpec } from "../../components/spec";
+import type { NodeSpec, ShopSpec } from "../../components/config";
 import { IMAGE_CACHE, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
 

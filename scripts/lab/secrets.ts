@@ -1,8 +1,8 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { renderSecretsEnv, webhookSecretName } from "../../components/secrets";
-import type { ShopSpec } from "../../components/spec";
+import { renderSecretsEnv, webhookSecretName } from "../../components/hostconfig/secretsEnv";
+import type { ShopSpec } from "../../components/config";
 import type { LabNames } from "./paths";
 import type { LabTopology } from "./topology";
 

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { AUTOMATION_USER } from "../../components/automation";
+import { AUTOMATION_USER } from "../../components/config";
 import { run, runAsync, RunOptions, RunResult } from "./proc";
 
 /** The lab's own automation key: the plan's key is a mock, so the lab seeds this one instead. */

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../../components/spec";
+import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../../components/config";
 import { PROJECT_ROOT } from "./paths";
 
 /** The readonly account the lab adds so it can log in as that role (the stack's users hold their own keys). */

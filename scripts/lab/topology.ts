@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { NodeSpec, ShopSpec } from "../../components/spec";
-import { cloudflareFallbackRanges } from "../../components/cloudflareRanges";
-import { formatIpv4, nthAddress, parseIpv4, parseIpv4Cidr } from "../../components/spec/net";
+import type { NodeSpec, ShopSpec } from "../../components/config";
+import { cloudflareFallbackRanges } from "../../components/config/cloudflareRanges";
+import { formatIpv4, nthAddress, parseIpv4, parseIpv4Cidr } from "../../components/config/net";
 
 /** An Internet client in no allow-list (TEST-NET-1). */
 const OUTSIDE_ADDRESS = "192.0.2.77";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { ShopSpec } from "../../components/spec";
+import type { ShopSpec } from "../../components/config";
 import { converge, ConvergeResult } from "./converge";
 import { labDown } from "./down";
 import { BootResult, LabMachine, planMachine, prepareMachine, startMachine, waitForBoot } from "./hosts";

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ConfigError } from "../../components/spec";
+import { ConfigError } from "../../components/config";
 
 /** Node arguments that run one of the project's TypeScript CLIs (see register-ts.js). */
 export const TS_NODE_ARGS = ["-r", path.join(__dirname, "register-ts.js")];

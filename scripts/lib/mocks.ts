@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { OFFLINE_SECRET_MARKER, ShopSpec } from "../../components/spec";
-import { cloudflareFallbackRanges } from "../../components/cloudflareRanges";
+import { OFFLINE_SECRET_MARKER, ShopSpec } from "../../components/config";
+import { cloudflareFallbackRanges } from "../../components/config/cloudflareRanges";
 
 /** One declared resource as plan.json lists it (DESIGN §5). */
 export interface PlannedResource {

@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { buildSpec, ShopSpec, StackFile, toPulumiConfig } from "../../components/spec";
+import { buildSpec, ShopSpec, StackFile, toPulumiConfig } from "../../components/config";
 import { PlanMocks, PlannedResource, redact } from "./mocks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");

@@ -5,7 +5,7 @@ import * as path from "path";
 import { dbDumpHost } from "../../components/hostconfig/backup";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { healthConfig } from "../../components/hostconfig/health";
-import { dbPrimary } from "../../components/spec";
+import { dbPrimary } from "../../components/config";
 import { materialize } from "../helpers/hostBundle";
 import { startMariadb, TestMariadb } from "../helpers/mariadb";
 import { stackSpec } from "../helpers/stacks";

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderNftables } from "../../components/hostconfig/nftables";
-import { appNodes, dbPrimary, dbReplicas, nthAddress, parseIpv4Cidr } from "../../components/spec";
+import { appNodes, dbPrimary, dbReplicas, nthAddress, parseIpv4Cidr } from "../../components/config";
 import { stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { appNodes } from "../../components/spec";
+import { appNodes } from "../../components/config";
 import { labUserData, planMachine } from "../../scripts/lab/hosts";
 import { hostUnits, imagePackages, roleUnits } from "../../scripts/lab/image";
 import { labNames, vethNames } from "../../scripts/lab/paths";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
-import { OFFLINE_SECRET_MARKER } from "../../components/spec";
+import { OFFLINE_SECRET_MARKER } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { allStacks, planCli, readJson, stackSpec } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";

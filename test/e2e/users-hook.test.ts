@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
-import type { BundleFile } from "../../components/hostconfig/bundle";
+import type { BundleFile } from "../../components/hostconfig/types";
 import { usersAndRoles } from "../../components/hostconfig/users";
-import { appNodes } from "../../components/spec";
+import { appNodes } from "../../components/config";
 import { editedStackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 

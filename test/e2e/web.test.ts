@@ -4,7 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
-import { appNodes } from "../../components/spec";
+import { appNodes } from "../../components/config";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { stackSpec } from "../helpers/stacks";

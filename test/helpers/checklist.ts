@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { checkContext, CheckContext, DeclaredResource, evaluateChecklist, RuleResult } from "../../components/checklist";
-import type { ShopSpec } from "../../components/spec";
+import type { ShopSpec } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { planCli, readJson, ROOT, STACKS_DIR, stackSpec } from "./stacks";
 import { run, RunResult } from "./tools";

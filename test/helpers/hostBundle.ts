@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { HostBundle } from "../../components/hostconfig/bundle";
-import { renderSecretsEnv } from "../../components/secrets";
+import type { HostBundle } from "../../components/hostconfig/types";
+import { renderSecretsEnv } from "../../components/hostconfig/secretsEnv";
 import { ROOT } from "./stacks";
 import { run, RunResult } from "./tools";
 

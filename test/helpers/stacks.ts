@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { buildSpec, listStacks, readStackFile, ShopSpec, stackFilePath } from "../../components/spec";
+import { buildSpec, listStacks, readStackFile, ShopSpec, stackFilePath } from "../../components/config";
 import { parse, stringify } from "yaml";
 import { run, RunResult } from "./tools";
 import { TS_NODE_ARGS } from "../../scripts/lib/cli";

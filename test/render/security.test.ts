@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, test } from "node:test";
-import type { BundleFile } from "../../components/hostconfig/bundle";
+import type { BundleFile } from "../../components/hostconfig/types";
 import { fail2ban } from "../../components/hostconfig/fail2ban";
 import { hostFirewall } from "../../components/hostconfig/nftables";
 import { originLockdown } from "../../components/hostconfig/originLockdown";

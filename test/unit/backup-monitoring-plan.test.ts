@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
-import { SNAPSHOT_PLAN } from "../../components/backups";
-import { CHECK_REGIONS, HEALTH_CHECK_PATH } from "../../components/monitoring";
+import { SNAPSHOT_PLAN } from "../../components/cloud/backups";
+import { HEALTH_CHECK_PATH } from "../../components/config";
+import { CHECK_REGIONS } from "../../components/cloud/monitoring";
 import { planCli, readJson, stackSpec } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";
 

@@ -4,7 +4,7 @@ import * as path from "path";
 import { backupJobs, backups, dbDumpHost } from "../../components/hostconfig/backup";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { healthConfig } from "../../components/hostconfig/health";
-import { buildSpec, ConfigError, readStackFile, SecretString, ShopSpec } from "../../components/spec";
+import { buildSpec, ConfigError, readStackFile, SecretString, ShopSpec } from "../../components/config";
 import { allStacks, STACKS_DIR, stackSpec } from "../helpers/stacks";
 
 const TODAY = new Date("2026-11-22");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as path from "path";
-import { readStackFile } from "../../components/spec";
+import { readStackFile } from "../../components/config";
 import type { PlannedResource } from "../../scripts/lib/mocks";
 import { OfflineRun, runOfflinePlan } from "../../scripts/lib/offlinePlan";
 import { STACKS_DIR } from "../helpers/stacks";

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
-import { OFFLINE_SECRET_MARKER } from "../../components/spec";
+import { OFFLINE_SECRET_MARKER } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { STACKS_DIR, planCli, readJson } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";

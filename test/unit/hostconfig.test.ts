@@ -4,9 +4,9 @@ import { parse } from "yaml";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { ALLOWED_USER_DATA_KEYS, BOOTSTRAP_BUNDLE_PATH, disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
 import { innodbBufferPoolMb, mariadbMaxConnections, phpFpmMaxChildren } from "../../components/hostconfig/sizing";
-import { secretsNamedBy } from "../../components/converge";
-import { renderSecretsEnv, webhookSecretName } from "../../components/secrets";
-import { appNodes, dbPrimary, OFFLINE_SECRET_MARKER } from "../../components/spec";
+import { secretsNamedBy } from "../../components/cloud/converge";
+import { renderSecretsEnv, webhookSecretName } from "../../components/hostconfig/secretsEnv";
+import { appNodes, dbPrimary, OFFLINE_SECRET_MARKER } from "../../components/config";
 import { allStacks, stackSpec } from "../helpers/stacks";
 import { run } from "../helpers/tools";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
-import { buildSpec, readStackFile } from "../../components/spec";
+import { buildSpec, readStackFile } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { scriptCli } from "../helpers/checklist";
 import { planCli, readJson, STACKS_DIR } from "../helpers/stacks";

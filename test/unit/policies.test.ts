@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { checklistRules, DeclaredResource, T } from "../../components/checklist";
-import type { ShopSpec } from "../../components/spec";
+import type { ShopSpec } from "../../components/config";
 import { shopPolicies, stackFileSpecLoader, stackOfUrn } from "../../policy/policies";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { copy, demoPlan, demoSpec } from "../helpers/checklist";

@@ -6,7 +6,7 @@ import { usersConfig, sudoersFiles } from "../../components/hostconfig/users";
 import { renderUnattendedUpgrades } from "../../components/hostconfig/updates";
 import { adminBlockExpression, rescueKeys } from "../../components/security/accessRules";
 import { cloudFirewallRules, mergeRules } from "../../components/security/firewallRules";
-import { appNodes, ConfigError, dbPrimary } from "../../components/spec";
+import { appNodes, ConfigError, dbPrimary } from "../../components/config";
 import { allStacks, editedStackSpec, stackSpec } from "../helpers/stacks";
 
 const demoWith = (edit: (raw: Record<string, any>) => void) => editedStackSpec("demo", edit);

@@ -14,7 +14,7 @@ import {
   readStackFile,
   SecretString,
   supportedCombinations,
-} from "../../components/spec";
+} from "../../components/config";
 import { allStacks, STACKS_DIR, stackSpec } from "../helpers/stacks";
 
 const TODAY = new Date("2026-11-22");

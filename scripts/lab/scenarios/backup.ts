@@ -1,6 +1,6 @@
 import { dbDumpHost } from "../../../components/hostconfig/backup";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
-import { dbPrimary } from "../../../components/spec";
+import { dbPrimary } from "../../../components/config";
 import { inHost } from "../hosts";
 import { STORAGEBOX_HOMES, storageBoxMachine } from "../standins/storageBox";
 import { check, inHostOk, LabContext, Scenario, shopRequest } from "./context";

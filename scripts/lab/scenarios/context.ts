@@ -1,4 +1,4 @@
-import type { NodeRole } from "../../../components/spec";
+import type { NodeRole } from "../../../components/config";
 import { inHost } from "../hosts";
 import { httpRequest, HttpReply } from "../http";
 import type { LabNames } from "../paths";

@@ -1,4 +1,4 @@
-import { appNodes } from "../../../components/spec";
+import { appNodes } from "../../../components/config";
 import { changeStackAndConverge } from "../day2";
 import { check, inHostOk, LabContext, Scenario, shopRequest } from "./context";
 

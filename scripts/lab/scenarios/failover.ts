@@ -1,4 +1,4 @@
-import { appNodes } from "../../../components/spec";
+import { appNodes } from "../../../components/config";
 import { sleep } from "../proc";
 import { backendStates } from "../standins/haproxy";
 import { check, inHostOk, LabContext, Scenario, shopRequest } from "./context";

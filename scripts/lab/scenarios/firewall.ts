@@ -1,7 +1,7 @@
 import { NODE_EXPORTER_PORT, SSH_PORT } from "../../../components/security/firewallRules";
 import { MARIADB_PORT } from "../../../components/hostconfig/shopware";
 import { REDIS_PORT, redisHost } from "../../../components/hostconfig/redis";
-import { appNodes, dbPrimary, dbReplicas } from "../../../components/spec";
+import { appNodes, dbPrimary, dbReplicas } from "../../../components/config";
 import { ProbeResult, tcpProbe, tcpProbeFromHost } from "../probe";
 import { check, LabContext, Scenario } from "./context";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { sleep } from "../proc";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
-import { dbReplicas } from "../../../components/spec";
+import { dbReplicas } from "../../../components/config";
 import { check, inHostOk, LabContext, Scenario, shopRequest } from "./context";
 
 const SAMPLES = 5;

@@ -22,7 +22,7 @@ export function storageBoxMachine(names: LabNames, topo: LabTopology): LabMachin
   };
 }
 
-/** One chrooted SFTP home per subaccount (one per host, as components/backups.ts creates them). */
+/** One chrooted SFTP home per subaccount (one per host, as components/cloud/backups.ts creates them). */
 export function configureStorageBox(names: LabNames, machine: LabMachine, secrets: LabSecrets): string {
   const accounts = Object.values(secrets.hosts).map((h) => `${h.STORAGEBOX_USERNAME} ${h.STORAGEBOX_PASSWORD}\n`).join("");
   const script = fs.readFileSync(path.join(SH_DIR, "storagebox-setup.sh"), "utf8");

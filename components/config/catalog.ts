@@ -69,3 +69,9 @@ export const storageBoxTypes = ["bx11", "bx21", "bx31", "bx41"] as const;
 
 /** Spread placement groups hold at most 10 servers. */
 export const placementGroupLimit = 10;
+
+/** The account converge logs in as; it has no password and only its Pulumi-generated key. */
+export const AUTOMATION_USER = "shopops";
+
+/** Shopware's own health endpoint (6.5.5+): 200, empty body, no auth. */
+export const HEALTH_CHECK_PATH = "/api/_info/health-check";

@@ -1,12 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { AUTOMATION_USER } from "./automation";
-import { HostBundle, renderHostBundle } from "./hostconfig/bundle";
-import { readShopFile } from "./hostconfig/shopFiles";
+import { AUTOMATION_USER } from "../config";
+import { HostBundle } from "../hostconfig/types";
+import { renderHostBundle } from "../hostconfig/bundle";
+import { readShopFile } from "../hostconfig/shopFiles";
 import type { ShopNode } from "./nodes";
 import { SecretMap, secretsEnvOutput } from "./secrets";
-import { dbPrimary, NodeSpec, ShopSpec } from "./spec";
+import { dbPrimary, NodeSpec, ShopSpec } from "../config";
 
 export interface HostConvergeArgs {
   bundle: HostBundle;

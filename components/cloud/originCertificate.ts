@@ -2,7 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { ShopSpec } from "./spec";
+import type { ShopSpec } from "../config";
 
 /** Cloudflare's maximum; the shop-health check still watches the expiry date. */
 export const ORIGIN_CERT_VALIDITY_DAYS = 5475;

@@ -1,29 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { renderEnvFile } from "./hostconfig/envFile";
-import type { SecretString, ShopSpec } from "./spec";
+import { renderSecretsEnv, webhookSecretName } from "../hostconfig/secretsEnv";
+import type { SecretString, ShopSpec } from "../config";
 
 /** Host secrets by name (SCREAMING_SNAKE, as /etc/shop/secrets.env holds them). */
 export type SecretMap = Record<string, pulumi.Input<string>>;
 
 /** Secrets generated here; APP_SECRET only when the stack does not set `shop:appSecret`. */
 const GENERATED = ["DB_SHOP_PASSWORD", "DB_REPLICATION_PASSWORD", "DB_BACKUP_PASSWORD", "REDIS_PASSWORD", "RESTIC_PASSWORD"] as const;
-
-/** WEBHOOK_<NAME>_URL: the webhook name upper-cased, '-' → '_'. */
-export function webhookSecretName(webhook: string, field: "URL" | "ROUTING_KEY"): string {
-  return `WEBHOOK_${webhook.toUpperCase().replace(/-/g, "_")}_${field}`;
-}
-
-/**
- * secrets.env content: sorted `KEY='value'` lines (envFile.ts), read by bash `source` and
- * systemd's EnvironmentFile= alike. A line break cannot be carried by both, so it is refused.
- */
-export function renderSecretsEnv(values: Record<string, string>): string {
-  const sorted = Object.fromEntries(Object.keys(values).sort().map((name) => [name, values[name]]));
-  for (const [name, value] of Object.entries(sorted))
-    if (/[\n\r]/.test(value)) throw new Error(`secret ${name} contains a line break, which secrets.env cannot carry`);
-  return renderEnvFile("Host secrets, written by converge from a secret input (components/secrets.ts).", sorted);
-}
 
 /**
  * The stack's shared secrets: generated ones from @pulumi/random (kept in state, encrypted),

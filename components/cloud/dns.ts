@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { isIp, parseIpv4, ShopSpec } from "./spec";
+import { isIp, parseIpv4, ShopSpec } from "../config";
 
 /** Zone settings for Cloudflare's "Full (strict)" mode in front of the origin certificate (D5). */
 export const zoneSettings: { settingId: string; value: string }[] = [

@@ -11,7 +11,7 @@ import { ShopNetwork } from "./network";
 import { ShopNodes } from "./nodes";
 import { OriginCertificate } from "./originCertificate";
 import { SecretMap, ShopSecrets } from "./secrets";
-import type { ShopSpec } from "./spec";
+import type { ShopSpec } from "../config";
 
 export interface ShopHostingArgs {
   spec: ShopSpec;

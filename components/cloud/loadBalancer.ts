@@ -1,9 +1,6 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import type { ShopSpec } from "./spec";
-
-/** Shopware's own health endpoint (6.5.5+): 200, empty body, no auth. */
-export const HEALTH_CHECK_PATH = "/api/_info/health-check";
+import { HEALTH_CHECK_PATH, type ShopSpec } from "../config";
 
 export interface ShopLoadBalancerArgs {
   spec: ShopSpec;

@@ -1,5 +1,5 @@
 import type { core } from "zod";
-import { images, loadBalancerTypes, networkZoneOf, serverTypes } from "./catalog";
+import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
 import { cidrContains, isWorldOpen, parseIpv4Cidr } from "./net";
 import { ProblemList } from "./problems";
@@ -10,10 +10,10 @@ export const sensitivePorts = [22, 3306, 6379] as const;
 
 const DAY_MS = 86_400_000;
 
-/** Accounts Debian, our packages or the blueprint (shopops = AUTOMATION_USER) own; declaring one would hijack it. */
+/** Accounts Debian, our packages or the blueprint (AUTOMATION_USER among them) own; declaring one would hijack it. */
 const reservedUserNames = new Set([
   "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
-  "list", "irc", "gnats", "nobody", "sshd", "messagebus", "mysql", "redis", "prometheus", "nginx", "shopops",
+  "list", "irc", "gnats", "nobody", "sshd", "messagebus", "mysql", "redis", "prometheus", "nginx", AUTOMATION_USER,
 ]);
 
 /** zod's own messages start like this; anything else is a message written in schema.ts. */

@@ -1,13 +1,11 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { ShopSpec } from "./spec";
+import { HEALTH_CHECK_PATH, type ShopSpec } from "../config";
 
 export interface ShopMonitoringArgs {
   spec: ShopSpec;
 }
 
-/** Shopware's unauthenticated health endpoint (200, empty body; since 6.5.5.0). */
-export const HEALTH_CHECK_PATH = "/api/_info/health-check";
 /** Probes from western and eastern Europe and eastern North America. */
 export const CHECK_REGIONS = ["WEU", "EEU", "ENAM"];
 

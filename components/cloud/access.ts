@@ -1,8 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import { adminBlockExpression, rescueKeys } from "./security/accessRules";
-import type { ShopSpec } from "./spec";
+import { adminBlockExpression, rescueKeys } from "../security/accessRules";
+import type { ShopSpec } from "../config";
 
 export interface ShopAccessArgs {
   spec: ShopSpec;

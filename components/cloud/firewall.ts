@@ -1,7 +1,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import { cloudFirewallRules, FirewallRole, firewallRoles } from "./security/firewallRules";
-import type { ShopSpec } from "./spec";
+import { cloudFirewallRules, FirewallRole, firewallRoles } from "../security/firewallRules";
+import type { ShopSpec } from "../config";
 
 export interface ShopFirewallsArgs {
   spec: ShopSpec;

@@ -1,6 +1,6 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import type { ShopSpec } from "./spec";
+import type { ShopSpec } from "../config";
 
 export interface ShopNetworkArgs {
   spec: ShopSpec;

@@ -2,7 +2,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SecretMap } from "./secrets";
-import type { ShopSpec } from "./spec";
+import type { ShopSpec } from "../config";
 
 export interface ShopBackupsArgs {
   spec: ShopSpec;

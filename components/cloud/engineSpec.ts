@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildSpec, fromPulumiConfig, LoadedSpec } from "./load";
-import { ConfigError } from "./problems";
+import { buildSpec, fromPulumiConfig, LoadedSpec } from "../config/load";
+import { ConfigError } from "../config/problems";
 
 /**
  * The spec as the real engine (and the offline plan, which feeds the same config) sees it.

@@ -1,7 +1,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData } from "./hostconfig/cloudInit";
-import type { NodeSpec, ShopSpec } from "./spec";
+import { renderUserData } from "../hostconfig/cloudInit";
+import type { NodeSpec, ShopSpec } from "../config";
 
 export interface ShopNodesArgs {
   spec: ShopSpec;
