@@ -41,8 +41,8 @@ export const versionCompatibility: ChecklistRule = {
   title: { en: "Version compatibility", de: "Versionskompatibilität" },
   level: "mandatory",
   fix: {
-    en: "Pick a shop:shopwareVersion and shop:image pair from the matrix in components/spec/compat.ts.",
-    de: "shop:shopwareVersion und shop:image passend zur Matrix in components/spec/compat.ts wählen.",
+    en: "Pick a shop:shopwareVersion and shop:image pair from the matrix in components/config/compat.ts.",
+    de: "shop:shopwareVersion und shop:image passend zur Matrix in components/config/compat.ts wählen.",
   },
   resource: {
     types: [T.server],

@@ -16,7 +16,7 @@ export function renderOriginLockdown(spec: ShopSpec, ranges = cloudflareFallback
   if (!spec.dns.cloudflareOnly) return `${head}\n# dns.cloudflareOnly is off: every client the LB forwards is served.\n`;
   return [
     head,
-    "# Cloudflare's edge ranges (pinned list, components/cloudflareRanges.ts).",
+    "# Cloudflare's edge ranges (pinned list, components/config/cloudflareRanges.ts).",
     ...[...ranges.ipv4, ...ranges.ipv6].map((r) => `allow ${r};`),
     "# The load balancer's health checks and local checks.",
     `allow ${spec.network.lbPrivateIp};`,
