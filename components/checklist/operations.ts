@@ -121,7 +121,9 @@ export const cutover: ChecklistRule = {
     const records = ofType(ctx, T.dnsRecord);
     for (const host of spec.hostnames) if (!records.some((r) => r.inputs.name === host)) problems.push({ message: `no DNS record for ${host}` });
     const strict = ofType(ctx, T.zoneSetting).filter((z) => z.inputs.settingId === "ssl" && z.inputs.value === "strict");
-    for (const d of spec.domains) if (!strict.some((z) => z.inputs.zoneId === d.zoneId)) problems.push({ message: `zone ${d.zone}: SSL mode is not Full (strict)` });
+    // Zone settings follow the cutover (cloud/dns.ts): before it the old origin keeps the zone's own mode.
+    if (spec.dns.target === "lb")
+      for (const d of spec.domains) if (!strict.some((z) => z.inputs.zoneId === d.zoneId)) problems.push({ message: `zone ${d.zone}: SSL mode is not Full (strict)` });
     const target = spec.dns.target === "lb" ? "the load balancer (cut over)" : `the old host ${spec.dns.target} (cutover pending: set shop:dns.target to lb)`;
     return {
       evidence: [

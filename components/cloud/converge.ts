@@ -21,6 +21,16 @@ export interface HostConvergeArgs {
 }
 
 /**
+ * Waits for the first boot. cloud-init ≥ 23.4 (Debian 13) exits 2 from `status --wait` for a
+ * boot that finished with recoverable errors: that host is done, so 2 passes too, and the
+ * warnings go to the log. Any other code (1: cloud-init failed) stops converge.
+ */
+export const CLOUD_INIT_WAIT =
+  'rc=0; sudo cloud-init status --wait >/dev/null || rc=$?; ' +
+  'if [ "$rc" -eq 2 ]; then echo "cloud-init finished with recoverable errors:" >&2; sudo cloud-init status --long >&2; fi; ' +
+  '[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]';
+
+/**
  * Day-2 delivery of one host's bundle (D1, D2): wait for cloud-init, copy the bundle and the
  * apply script, run it with the secrets on stdin. Keyed by the bundle hash, so any change to a
  * file re-runs it and nothing else does; the server itself is never touched.
@@ -44,10 +54,12 @@ export class HostConverge extends pulumi.ComponentResource {
       perDialTimeout: 10,
     };
     const child = { parent: this };
+    // addPreviousOutputInEnv (default true) sends PULUMI_COMMAND_STDOUT, which Debian's sshd
+    // (AcceptEnv LANG LC_*) refuses with a warning on every re-run: both commands turn it off.
 
     const cloudInit = new command.remote.Command(
       `${name}-cloud-init`,
-      { connection, create: "sudo cloud-init status --wait >/dev/null" },
+      { connection, create: CLOUD_INIT_WAIT, addPreviousOutputInEnv: false },
       child,
     );
 
@@ -85,6 +97,7 @@ export class HostConverge extends pulumi.ComponentResource {
         // A changed bundle re-runs the apply. A rotated secret changes stdin, an input, which
         // re-runs `create` as well; keeping it out of triggers keeps the trigger readable.
         triggers: [bundle.hash],
+        addPreviousOutputInEnv: false,
       },
       { ...child, dependsOn: [copyBundle, copyApply] },
     );

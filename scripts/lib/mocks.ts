@@ -62,7 +62,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
     const id = String(this.nextId++);
-    const state: Record<string, unknown> = { ...inputs, ...this.computed(args.type, id) };
+    const state: Record<string, unknown> = { ...inputs, ...this.computed(args.type, id, inputs) };
     // Recorded before any await, so plan.json lists resources in registration order.
     const planned: PlannedResource = { type: args.type, name: args.name, parent: null, inputs: {} };
     this.resources.push(planned);
@@ -84,7 +84,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     return {};
   }
 
-  private computed(type: string, id: string): Record<string, unknown> {
+  private computed(type: string, id: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    // Issued documents follow what they were issued for, as the real ones do: a new hostname
+    // gives a new CSR and certificate, an unchanged stack the same ones.
+    const digestOf = (...keys: string[]) => createHash("sha256").update(JSON.stringify(keys.map((k) => inputs[k]))).digest("hex").slice(0, 32);
     const secret = (what: string) => `${OFFLINE_SECRET_MARKER}:${what}:${id}`;
     switch (type) {
       case "hcloud:index/server:Server": {
@@ -105,10 +108,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         };
       }
       case "tls:index/certRequest:CertRequest":
-        return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\noffline-csr-${id}\n-----END CERTIFICATE REQUEST-----\n` };
+        return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\noffline-csr-${digestOf("dnsNames", "subject")}\n-----END CERTIFICATE REQUEST-----\n` };
       case "cloudflare:index/originCaCertificate:OriginCaCertificate":
         return {
-          certificate: `-----BEGIN CERTIFICATE-----\noffline-origin-ca-${id}\n-----END CERTIFICATE-----\n`,
+          certificate: `-----BEGIN CERTIFICATE-----\noffline-origin-ca-${digestOf("csr", "hostnames", "requestedValidity")}\n-----END CERTIFICATE-----\n`,
           expiresOn: new Date(Date.UTC(2041, 0, 1)).toISOString(),
         };
       case "random:index/randomPassword:RandomPassword":
