@@ -16,8 +16,12 @@ export interface PlannedResource {
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Replaces every secret the engine would hide with "[secret]". */
+/** What plan.json writes for a value the engine knows only after apply (preview mode). */
+export const UNKNOWN = "[unknown]";
+
+/** Replaces every secret the engine would hide with "[secret]", and an unknown with "[unknown]". */
 export function redact(value: unknown): unknown {
+  if (pulumi.isUnknown(value)) return UNKNOWN;
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
@@ -33,6 +37,7 @@ export function redact(value: unknown): unknown {
  * size and sha256 (its text is a promise, and may be large: the hash says whether it changed).
  */
 async function describeAssets(value: unknown): Promise<unknown> {
+  if (pulumi.isUnknown(value)) return value;
   if (Array.isArray(value)) return Promise.all(value.map(describeAssets));
   if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
     const v = value as unknown as { assets?: Record<string, unknown>; path?: Promise<string>; text?: Promise<string> };
@@ -50,6 +55,9 @@ async function describeAssets(value: unknown): Promise<unknown> {
  * Computed values a real apply would return, so plan.json has no unknowns:
  * numeric hcloud ids, TEST-NET-3 public IPs (203.0.113.0/24), IPv6 from 2001:db8::/32,
  * private IPs taken from the inputs (the spec fixes them).
+ *
+ * In preview mode the mocks answer as the engine does in a `pulumi preview` of a new stack:
+ * a resource's outputs are its inputs, and its id and every computed output stay unknown.
  */
 export class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
@@ -57,18 +65,21 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   private nextServerIp = 10;
   private nextLbIp = 100;
 
-  constructor(private readonly spec: ShopSpec) {}
+  constructor(
+    private readonly spec: ShopSpec,
+    readonly preview = false,
+  ) {}
 
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
     const id = String(this.nextId++);
-    const state: Record<string, unknown> = { ...inputs, ...this.computed(args.type, id, inputs) };
+    const state: Record<string, unknown> = this.preview ? { ...inputs } : { ...inputs, ...this.computed(args.type, id, inputs) };
     // Recorded before any await, so plan.json lists resources in registration order.
     const planned: PlannedResource = { type: args.type, name: args.name, parent: null, inputs: {} };
     this.resources.push(planned);
     planned.inputs = redact(await describeAssets(inputs)) as Record<string, unknown>;
     const resolvedId = args.type === "hcloud:index/networkSubnet:NetworkSubnet" ? `${String(inputs.networkId)}-${String(inputs.ipRange)}` : id;
-    return { id: resolvedId, state };
+    return { id: this.preview ? undefined : resolvedId, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

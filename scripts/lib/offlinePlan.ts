@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSpec, ShopSpec, StackFile, toPulumiConfig } from "../../components/config";
-import { PlanMocks, PlannedResource, redact } from "./mocks";
+import { PlanMocks, PlannedResource, redact, UNKNOWN } from "./mocks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -21,6 +21,9 @@ export interface OfflineRun {
 
 async function resolveOutput(value: unknown): Promise<unknown> {
   const out: pulumi.Output<unknown> = pulumi.output(value);
+  // An unknown never reaches apply's callback (preview mode): say so instead of waiting.
+  // (`isKnown` is the SDK's own field on every Output; its .d.ts leaves it out.)
+  if (!(await (out as unknown as { isKnown: Promise<boolean> }).isKnown)) return UNKNOWN;
   const secret = await pulumi.isSecret(out);
   const plain = await new Promise<unknown>((resolve) => out.apply((v) => resolve(v)));
   return secret ? "[secret]" : redact(plain);
@@ -48,9 +51,10 @@ export async function runUnderMocks(
   spec: ShopSpec,
   program: () => Promise<Record<string, unknown>>,
   quietWarnings: string[] = [],
+  preview = false,
 ): Promise<Omit<Plan, "stack" | "project">> {
-  const mocks = new PlanMocks(spec);
-  await pulumi.runtime.setMocks(mocks, spec.project, spec.stack, false);
+  const mocks = new PlanMocks(spec, preview);
+  await pulumi.runtime.setMocks(mocks, spec.project, spec.stack, preview);
   const seen = new Map<string, { parent: string | null; options: PlannedResource["options"] }>();
   // The program logs its spec warnings through pulumi.log, which without an engine uses
   // console.warn; the caller prints them once, so drop only those repeats.
@@ -99,8 +103,9 @@ const PROGRAM = require.resolve(path.join(PROJECT_ROOT, "index"));
  * Runs the real program (index.ts) offline; the stack file was validated before this runs.
  * The program is re-required on every call, so one process can plan many stacks (audit --all):
  * mocks and config are replaced each time and nothing else in the program keeps state.
+ * `preview` runs it as `pulumi preview` of a new stack does: ids and computed outputs unknown.
  */
-export async function runOfflinePlan(file: StackFile): Promise<OfflineRun> {
+export async function runOfflinePlan(file: StackFile, opts: { preview?: boolean } = {}): Promise<OfflineRun> {
   const { spec, warnings } = buildSpec(file.raw, { stack: file.stack });
   const { config, secretKeys } = toPulumiConfig(file.raw);
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -110,6 +115,6 @@ export async function runOfflinePlan(file: StackFile): Promise<OfflineRun> {
     delete require.cache[PROGRAM];
     return require(PROGRAM) as Record<string, unknown>;
   };
-  const result = await runUnderMocks(spec, program, warnings);
+  const result = await runUnderMocks(spec, program, warnings, opts.preview ?? false);
   return { plan: { stack: spec.stack, project: spec.project, ...result }, spec, warnings };
 }
