@@ -27,6 +27,9 @@ export class ShopAccess extends pulumi.ComponentResource {
 
     const expression = adminBlockExpression(spec.access.adminAllowlist);
     // A zone has one entrypoint ruleset per phase: this one owns http_request_firewall_custom.
+    // A zone that has one already adopts it with `pulumi import` (npm run adopt); its name then
+    // stays as it was (a new name would force a replace), and a replace, which cannot run
+    // create-first (20217), deletes the old entry point first.
     this.adminRulesets = expression
       ? spec.domains.map(
           (d) =>
@@ -40,7 +43,7 @@ export class ShopAccess extends pulumi.ComponentResource {
                 description: "Managed by the shop blueprint (SEC-2)",
                 rules: [{ action: "block", expression, description: "Shopware /admin only from access.adminAllowlist", enabled: true }],
               },
-              { parent: this },
+              { parent: this, ignoreChanges: ["name"], deleteBeforeReplace: true },
             ),
         )
       : [];

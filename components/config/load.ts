@@ -52,11 +52,8 @@ function wrapSecrets(raw: Tree): void {
 
 /** Offline: missing required secrets become marked placeholders, one warning each. */
 function fillPlaceholders(raw: Tree, warnings: string[]): void {
-  // A PagerDuty webhook also needs its routing key (validate.ts); other types have none.
-  const pagerDutyKey = "monitoring.webhooks[].routingKey";
-  for (const p of [...requiredSecretPaths, pagerDutyKey])
+  for (const p of requiredSecretPaths)
     forEachAt(raw, p, (parent, key, concrete) => {
-      if (p === pagerDutyKey && parent.type !== "pagerduty") return;
       if (parent[key] === undefined) {
         parent[key] = new SecretString(offlinePlaceholder(concrete));
         warnings.push(`shop:${concrete} is not set: the offline plan uses a placeholder (set it with pulumi config set --secret --path 'shop:${concrete}')`);

@@ -61,7 +61,6 @@ async function describeAssets(value: unknown): Promise<unknown> {
  */
 export class PlanMocks implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
-  private nextId = 1000;
   private nextServerIp = 10;
   private nextLbIp = 100;
 
@@ -72,7 +71,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
 
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
     const inputs = args.inputs as Record<string, unknown>;
-    const id = String(this.nextId++);
+    // Numeric like hcloud's, and a function of the resource alone: registration order varies
+    // with timing, and a plan that differs in one place must keep every other id (and every
+    // input that carries one) the same.
+    const id = String(1_000_000 + (parseInt(createHash("sha256").update(`${args.type}::${args.name}`).digest("hex").slice(0, 8), 16) % 9_000_000));
     const state: Record<string, unknown> = this.preview ? { ...inputs } : { ...inputs, ...this.computed(args.type, id, inputs) };
     // Recorded before any await, so plan.json lists resources in registration order.
     const planned: PlannedResource = { type: args.type, name: args.name, parent: null, inputs: {} };
