@@ -26,4 +26,8 @@ runMain(async () => {
   const outRoot = typeof flags.out === "string" ? path.resolve(flags.out) : path.join(PROJECT_ROOT, "out");
   const dir = writePlanDir(outRoot, run.spec.stack, planFiles(run));
   printSummary(run, path.relative(process.cwd(), dir) || dir);
+  const { scopesFor } = await import("../components/cloud/tokenScopes");
+  const scopes = scopesFor(run.plan.resources.map((r) => r.type)).map((s) => `  ${s.token.padEnd(21)} ${s.scope.padEnd(36)} ${s.for}`);
+  const later = run.spec.dns.target === "lb" ? [] : ["  (the cutover to dns.target: lb adds Zone · Zone Settings · Edit)"];
+  process.stdout.write(["", "Token scopes pulumi up needs for this stack:", ...scopes, ...later].join("\n") + "\n");
 });
