@@ -4,9 +4,10 @@ import { buildSpec, readStackFile, stackFilePath } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 
 const USAGE =
-  "usage: npm run adopt -- --stack NAME | --file PATH --records FILE[,FILE…] [--rulesets ZONE=FILE[,ZONE=FILE…]] [--out FILE]\n" +
+  "usage: npm run adopt -- --stack NAME | --file PATH (--records FILE[,FILE…] [--rulesets ZONE=FILE[,ZONE=FILE…]] | --online) [--out FILE]\n" +
   "  --records   each zone's records: the API listing (GET /zones/<zone id>/dns_records, JSON) or the dashboard's zone-file export\n" +
   "  --rulesets  a zone's rulesets (GET /zones/<zone id>/rulesets, JSON), for stacks with access.adminAllowlist\n" +
+  "  --online    read both from the Cloudflare API instead, with CLOUDFLARE_API_TOKEN (Zone · DNS · Read, Zone · Zone WAF · Read)\n" +
   "  --out       where the pulumi import file goes (default out/<stack>/adopt-import.json)";
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -16,21 +17,33 @@ function readInput(file: string): string {
 }
 
 runMain(async () => {
-  const { flags, positional } = parseArgs(process.argv.slice(2));
-  rejectUnknownFlags(flags, ["stack", "file", "records", "rulesets", "out"], USAGE);
+  const { flags, positional } = parseArgs(process.argv.slice(2), ["online"]);
+  // --api: another address for the API (a test's local stand-in); the token goes only there.
+  rejectUnknownFlags(flags, ["stack", "file", "records", "rulesets", "online", "api", "out"], USAGE);
   if (positional.length) fail(`error: unexpected argument ${positional[0]}\n${USAGE}`);
   const stack = typeof flags.stack === "string" ? flags.stack : undefined;
   const file = typeof flags.file === "string" ? path.resolve(flags.file) : undefined;
   if (!stack && !file) fail(`error: name a stack\n${USAGE}`);
   if (stack && !/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
-  if (typeof flags.records !== "string") fail(`error: --records: name the file(s) with the zones' records\n${USAGE}`);
+  const online = flags.online === true;
+  if (online === (typeof flags.records === "string")) fail(`error: give either --records (files) or --online (the API)\n${USAGE}`);
+  const token = process.env.CLOUDFLARE_API_TOKEN ?? "";
+  if (online && !token) fail("error: --online: CLOUDFLARE_API_TOKEN is not set");
 
   const stackFile = readStackFile(file ?? stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack!), stack);
   const { spec } = buildSpec(stackFile.raw, { stack: stackFile.stack });
   const { parseRecords, parseRulesets, planAdoption, shellQuote } = await import("./lib/adoption");
 
-  const records = flags.records.split(",").flatMap((f) => parseRecords(readInput(f), f));
+  const records = typeof flags.records === "string" ? flags.records.split(",").flatMap((f) => parseRecords(readInput(f), f)) : [];
   const rulesets = new Map<string, ReturnType<typeof parseRulesets>>();
+  if (online) {
+    const { CLOUDFLARE_API, fetchRecords, fetchRulesets } = await import("./lib/cloudflareListing");
+    const api = typeof flags.api === "string" ? flags.api.replace(/\/$/, "") : CLOUDFLARE_API;
+    for (const d of spec.domains) {
+      records.push(...(await fetchRecords(api, token, d.zoneId)));
+      if (spec.access.adminAllowlist.length) rulesets.set(d.zone, await fetchRulesets(api, token, d.zoneId));
+    }
+  }
   for (const pair of typeof flags.rulesets === "string" ? flags.rulesets.split(",") : []) {
     const [zone, f] = pair.split(/=(.*)/s, 2);
     if (!f || !spec.domains.some((d) => d.zone === zone))

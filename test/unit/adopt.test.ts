@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,7 +11,8 @@ import { parseRecords, parseRulesets, planAdoption, urnOf, type ExistingRecord }
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { runOfflinePlan } from "../../scripts/lib/offlinePlan";
 import { scriptCli } from "../helpers/checklist";
-import { readJson, STACKS_DIR } from "../helpers/stacks";
+import { TS_NODE_ARGS } from "../../scripts/lib/cli";
+import { readJson, ROOT, STACKS_DIR } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";
 
 /**
@@ -140,3 +144,67 @@ test("npm run adopt: prints the import command and writes the import file; bad i
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nope\.json: no such file/);
 });
+
+/**
+ * --online against a local stand-in for Cloudflare's API v4 (loopback, this test's own server):
+ * paged record listings and the rulesets of every zone, fetched with the token as a bearer.
+ */
+test("npm run adopt --online: reads every zone's records (all pages) and rulesets with the token", async (t) => {
+  const dir = tempDir(t);
+  const seen: string[] = [];
+  const [de, at] = [spec.domains[0].zoneId, spec.domains[1].zoneId];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.headers.authorization} ${req.url}`);
+    const url = new URL(req.url ?? "/", "http://x");
+    const send = (body: object, status = 200): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (url.pathname === `/client/v4/zones/${de}/dns_records`) {
+      const page = Number(url.searchParams.get("page"));
+      const result = page === 1 ? [{ id: id(1), name: "alpenhaus-shop.de", type: "A", content: "198.51.100.80" }] : [{ id: id(2), name: "www.alpenhaus-shop.de", type: "A", content: "198.51.100.80" }];
+      return send({ success: true, errors: [], result, result_info: { page, total_pages: 2 } });
+    }
+    if (/^\/client\/v4\/zones\/[0-9a-f]{32}\/dns_records$/.test(url.pathname)) return send({ success: true, errors: [], result: [], result_info: { page: 1, total_pages: 1 } });
+    if (url.pathname === `/client/v4/zones/${at}/rulesets`) return send({ success: true, errors: [], result: [{ id: id(9), name: "default", kind: "zone", phase: "http_request_firewall_custom" }] });
+    if (/^\/client\/v4\/zones\/[0-9a-f]{32}\/rulesets$/.test(url.pathname)) return send({ success: true, errors: [], result: [] });
+    send({ success: false, errors: [{ code: 7003, message: "No route" }] }, 404);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
+  const out = path.join(dir, "import.json");
+  const r = await runAsync(["--stack", "alpenhaus", "--online", "--api", api, "--out", out], { CLOUDFLARE_API_TOKEN: "test-token-1234" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(seen.every((s) => s.startsWith("Bearer test-token-1234 ")), "every request carries the token");
+  assert.ok(seen.some((s) => s.endsWith(`/zones/${de}/dns_records?per_page=1000&page=2`)), "the second page is read");
+  const file = readJson<{ resources: { name: string; id?: string }[] }>(out);
+  assert.deepEqual(
+    file.resources.filter((e) => e.id).map((e) => [e.name, e.id]),
+    [
+      ["alpenhaus-shop.de-A", `${de}/${id(1)}`],
+      ["www.alpenhaus-shop.de-A", `${de}/${id(2)}`],
+      ["alpenhaus-shop.at-waf-custom", `zones/${at}/${id(9)}`],
+    ],
+  );
+  const noToken = await runAsync(["--stack", "alpenhaus", "--online", "--api", api], { CLOUDFLARE_API_TOKEN: "" });
+  assert.equal(noToken.status, 1);
+  assert.match(noToken.stderr, /CLOUDFLARE_API_TOKEN is not set/);
+  const denied = await runAsync(["--stack", "alpenhaus", "--online", "--api", `${api}/nowhere`, "--out", path.join(dir, "x.json")], { CLOUDFLARE_API_TOKEN: "t" });
+  assert.equal(denied.status, 1);
+  assert.match(denied.stderr, /^error: GET \/zones\/[0-9a-f]{32}\/dns_records\?per_page=1000&page=1: HTTP 404 \(7003 "No route"\)/);
+  assert.ok(!fs.existsSync(path.join(dir, "x.json")));
+});
+
+/** The CLI in a child process without blocking this one (the stand-in server must answer). */
+function runAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...TS_NODE_ARGS, path.join(ROOT, "scripts", "adopt.ts"), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
