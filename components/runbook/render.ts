@@ -199,10 +199,12 @@ export function renderRunbook(d: RunbookData, lang: Lang): string {
     t.cutoverSteps,
     "",
     ...code([
+      `npm run adopt -- --stack ${d.stack} --online   # records and WAF rules the zones already have: import them first (README)`,
       `pulumi config set --path 'shop:dns.target' lb --stack ${d.stack} && pulumi up --stack ${d.stack}`,
       `for i in $(seq 90); do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' ${d.appUrl}/api/_info/health-check; sleep 1; done`,
       `# rollback:`,
       `pulumi config set --path 'shop:dns.target' ${old} --stack ${d.stack} && pulumi up --stack ${d.stack}`,
+      `# the zone settings stay (ssl strict): an old host without a strict-valid certificate needs SSL/TLS → Full in the dashboard`,
     ]),
     "",
     t.deploy,
