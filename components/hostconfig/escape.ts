@@ -1,0 +1,123 @@
+/**
+ * The one place where a value from a stack file is made safe for the syntax it lands in.
+ * Each function either returns text that the target syntax reads back as exactly that value,
+ * or throws an EscapeError naming what it refused: validation (components/config) keeps such
+ * values out, so a throw here means a renderer met a value that validation let through.
+ * Renderers never build host files or reports from user text without one of these.
+ */
+
+export class EscapeError extends Error {
+  constructor(syntax: string, value: string, allowed: string) {
+    super(`${syntax}: refused ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}; allowed: ${allowed}`);
+    this.name = "EscapeError";
+  }
+}
+
+/** C0 controls, DEL and the Unicode line/paragraph separators: nothing a one-line value may hold. */
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+function refuse(syntax: string, value: string, allowed: string): never {
+  throw new EscapeError(syntax, value, allowed);
+}
+
+/** `{{secret:NAME}}` is shop-apply's template syntax: user text may never spell a token. */
+export function noTemplateToken(syntax: string, value: string): string {
+  if (value.includes("{{")) refuse(syntax, value, "text without '{{' (reserved for secret tokens)");
+  return value;
+}
+
+/**
+ * Text after a line comment marker (`#` in nginx, INI, systemd, nft, YAML, shell; `;` in PHP
+ * INI; `//` in apt.conf): a comment ends at the line break, so every control character
+ * becomes a space and the comment can never start a new line.
+ */
+export function commentText(value: string): string {
+  return value.replace(new RegExp(CONTROL.source, "g"), " ");
+}
+
+/**
+ * `KEY='value'` files read by bash `source`, systemd's EnvironmentFile= and Python alike
+ * (envFile.ts): single-quoted, `'` written as `'\''`; a line break cannot be carried by all
+ * three readers, so it is refused.
+ */
+export function envFileValue(value: string): string {
+  if (CONTROL.test(value)) refuse("env file", value, "one line without control characters");
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A value in Symfony's .env.local, written unquoted: Symfony Dotenv expands `$VAR` and runs
+ * `$(…)` in unquoted and double-quoted values, so only an alphabet without `$`, quotes,
+ * backslashes, backticks, spaces, `#` and `{` passes (URLs, host names, regions, ids).
+ */
+export function dotenvValue(value: string): string {
+  if (!/^[A-Za-z0-9_.,:/@%+=~?&-]*$/.test(value)) refuse(".env.local", value, "letters, digits and _ . , : / @ % + = ~ ? & -");
+  return value;
+}
+
+/**
+ * An nginx directive argument. nginx interpolates `$name` in every argument and ends one at
+ * `;`, `{`, `}` or whitespace, so the value is double-quoted with `"` and `\` escaped and `$`
+ * refused (nginx has no escape for it outside `geo`/`map`).
+ */
+export function nginxString(value: string): string {
+  if (CONTROL.test(value) || value.includes("$")) refuse("nginx", value, "one line without '$' or control characters");
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * A value in an INI file (MariaDB's my.cnf, PHP's php.ini, fail2ban's jails): a line break
+ * would start a new `[section]` or key, and `;`/`#` start comments in some readers; quotes are
+ * interpreted by PHP and MariaDB differently, so the value is refused rather than quoted.
+ */
+export function iniValue(value: string): string {
+  if (!/^[A-Za-z0-9_.,:/@%+=~ *-]*$/.test(value)) refuse("INI", value, "letters, digits, spaces and _ . , : / @ % + = ~ * -");
+  return value;
+}
+
+/**
+ * A systemd unit setting's value (Description=, OnCalendar=): one line, `%` doubled because
+ * systemd expands specifiers such as `%h`, backslashes doubled because C-style escapes apply.
+ */
+export function systemdValue(value: string): string {
+  if (CONTROL.test(value)) refuse("systemd", value, "one line without control characters");
+  return value.replace(/\\/g, "\\\\").replace(/%/g, "%%");
+}
+
+/** A shell word: single-quoted, `'` as `'\''`; NUL cannot be passed to a program at all. */
+export function shellWord(value: string): string {
+  if (value.includes("\0")) refuse("shell", value, "text without NUL");
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A YAML flow scalar: a double-quoted string with JSON's escapes, which YAML 1.2 reads back
+ * exactly (JSON is a subset of YAML); no alias, tag, comment or new key can start inside it.
+ */
+export function yamlString(value: string): string {
+  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/**
+ * Inline Markdown text (audit.md, runbook.md), as GitHub and most renderers read it: every
+ * character that starts emphasis, a link, an image, code, a heading, a list, a table cell or
+ * raw HTML is escaped, `<`, `>` and `&` become entities, and a line break becomes a space, so
+ * the value stays one inline run inside its paragraph, list item or table cell.
+ */
+export function markdown(value: string): string {
+  return commentText(String(value))
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~=]/g, (c) => `\\${c}`)
+    .replace(/^(\s*)([-]|\d+(?=[.)]))/, (_m, space: string, lead: string) => `${space}${lead === "-" ? "\\-" : `${lead}\\`}`);
+}
+
+/** Inline code in Markdown: a fence longer than any backtick run inside; line breaks become spaces. */
+export function markdownCode(value: string): string {
+  const text = commentText(String(value));
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || text === "" ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
