@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Lang } from "../components/checklist";
 import { AuditReport, portfolioRow, PortfolioRow, renderAuditMarkdown, renderPortfolio } from "../components/checklist/report";
-import { listStacks, readStackFile, stackFilePath } from "../components/config";
+import { isStackName, listStacks, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
 import { auditOf } from "./lib/auditFiles";
 import { fail, parseArgs, rejectUnknownFlags, runMain, TS_NODE_ARGS } from "./lib/cli";
 import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";
@@ -80,12 +80,17 @@ function auditWorker(stacks: string[], opts: Options): Promise<ChildResult[]> {
 }
 
 async function auditAll(opts: Options): Promise<number> {
-  const stacks = listStacks(opts.stacksDir);
-  if (!stacks.length) fail(`error: no stack files (Pulumi.<name>.yaml) in ${opts.stacksDir}`);
+  const found = listStacks(opts.stacksDir);
+  if (!found.length) fail(`error: no stack files (Pulumi.<name>.yaml) in ${opts.stacksDir}`);
+  // A file whose name is no valid stack name is reported, never planned (its name would be a path).
+  const stacks = found.filter(isStackName);
+  const badNames: ChildResult[] = found
+    .filter((s) => !isStackName(s))
+    .map((s) => ({ stack: JSON.stringify(s), error: `stack: found ${JSON.stringify(s)}; allowed: ${STACK_NAME_RULE}` }));
   const started = Date.now();
-  const workers = Math.min(os.availableParallelism(), stacks.length);
+  const workers = Math.min(os.availableParallelism(), Math.max(1, stacks.length));
   const shares = Array.from({ length: workers }, (_, w) => stacks.filter((_s, i) => i % workers === w));
-  const results = (await Promise.all(shares.map((share) => auditWorker(share, opts)))).flat();
+  const results = [...badNames, ...(await Promise.all(shares.filter((s) => s.length).map((share) => auditWorker(share, opts)))).flat()];
   results.sort((a, b) => a.stack.localeCompare(b.stack));
   const rows: PortfolioRow[] = results.flatMap((r) => (r.report ? [portfolioRow(r.report)] : []));
   const invalid = results.filter((r) => r.error);
@@ -94,7 +99,7 @@ async function auditAll(opts: Options): Promise<number> {
     process.stdout.write(renderPortfolio(rows, opts.lang));
     for (const r of invalid) process.stdout.write(`\n${r.stack}: ${opts.lang === "de" ? "ungültige Konfiguration" : "invalid config"}: ${r.error}\n`);
   }
-  process.stderr.write(`audited ${stacks.length} stack(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`audited ${found.length} stack(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return invalid.length || rows.some((r) => r.mandatoryFailed.length) ? 1 : 0;
 }
 
@@ -112,13 +117,12 @@ runMain(async () => {
     outRoot: typeof flags.out === "string" ? path.resolve(flags.out) : path.join(PROJECT_ROOT, "out"),
     stacksDir: typeof flags["stacks-dir"] === "string" ? path.resolve(flags["stacks-dir"]) : path.join(PROJECT_ROOT, "stacks"),
   };
-  if (typeof flags.batch === "string") return auditBatch(flags.batch.split(","), opts);
+  if (typeof flags.batch === "string") return auditBatch(flags.batch.split(","), opts); // names checked by auditAll and again by stackFilePath
   const targets = [flags.all, flags.stack, flags.file].filter((f) => f !== undefined).length;
   if (targets !== 1) fail(`error: name exactly one of --stack, --file or --all\n${USAGE}`);
   let code: number;
   if (flags.all) code = await auditAll(opts);
   else if (typeof flags.stack === "string") {
-    if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) fail(`error: --stack: found ${JSON.stringify(flags.stack)}; allowed: letters, digits, '.', '_' and '-'`);
     code = await auditOne(stackFilePath(opts.stacksDir, flags.stack), flags.stack, opts);
   } else code = await auditOne(path.resolve(String(flags.file)), undefined, opts);
   process.exitCode = code;

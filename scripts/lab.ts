@@ -1,5 +1,5 @@
 import * as path from "path";
-import { buildSpec, readStackFile, stackFilePath } from "../components/config";
+import { buildSpec, isStackName, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 import { labDown, leftovers } from "./lab/down";
 import { LabNames, labNames, PROJECT_ROOT } from "./lab/paths";
@@ -40,7 +40,7 @@ runMain(async () => {
   const [action, ...rest] = positional;
   if (!action || !["up", "test", "down"].includes(action) || rest.length) fail(`error: name one action: up, test or down\n${USAGE}`);
   const stack = typeof flags.stack === "string" ? flags.stack : fail(`error: name a stack\n${USAGE}`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
+  if (!isStackName(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: ${STACK_NAME_RULE}`);
   if (process.getuid?.() !== 0) fail("error: the lab runs as root (it mounts overlays, creates bridges and containers)");
   const names = labNames(stack);
 

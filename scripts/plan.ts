@@ -12,7 +12,6 @@ runMain(async () => {
   const stack = typeof flags.stack === "string" ? flags.stack : undefined;
   const file = typeof flags.file === "string" ? path.resolve(flags.file) : undefined;
   if (!stack && !file) fail(`error: name a stack\n${USAGE}`);
-  if (stack && !/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
 
   const stackFile = readStackFile(file ?? stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack!), stack);
   // Validate before loading Pulumi: bad input fails fast and leaves nothing behind.

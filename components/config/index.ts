@@ -6,5 +6,6 @@ export * from "./net";
 export * from "./problems";
 export * from "./schema";
 export * from "./secret";
+export * from "./stackName";
 export * from "./types";
 export { portCovers, sensitivePorts } from "./validate";

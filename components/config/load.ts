@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { ConfigError, ProblemList } from "./problems";
-import { requiredSecretPaths, secretPaths } from "./schema";
+import { requiredSecretPaths, secretPaths, stackConfigSchema } from "./schema";
+import { isStackName, STACK_NAME_RULE } from "./stackName";
 import { offlinePlaceholder, SecretString } from "./secret";
 import { deriveSpec } from "./derive";
 import { parseConfig, semanticChecks } from "./validate";
@@ -64,6 +65,7 @@ function fillPlaceholders(raw: Tree, warnings: string[]): void {
 /** Validates a raw `shop:*` tree and derives the spec; throws ConfigError with every problem. */
 export function buildSpec(raw: Tree, opts: BuildOptions): LoadedSpec {
   const problems = new ProblemList(raw);
+  if (!isStackName(opts.stack)) problems.items.push(stackNameProblem(opts.stack));
   const config = parseConfig(raw, problems);
   problems.throwIfAny();
   const warnings = semanticChecks(config!, problems, opts.today ?? new Date());
@@ -94,25 +96,72 @@ export interface StackFile {
   warnings: string[];
 }
 
+/** A stack file may be at most this large: every real one is a few KiB. */
+export const STACK_FILE_MAX_BYTES = 1024 * 1024;
+/** YAML aliases the reader expands before it refuses the file (a "billion laughs" guard). */
+const MAX_ALIASES = 100;
+
+function stackNameProblem(stack: string) {
+  return { path: "stack", found: JSON.stringify(stack), allowed: STACK_NAME_RULE };
+}
+
+/** The stack file of a stack; the name is checked first, so it can never leave `stacksDir`. */
 export function stackFilePath(stacksDir: string, stack: string): string {
+  if (!isStackName(stack)) throw new ConfigError([stackNameProblem(stack)]);
   return path.join(stacksDir, `Pulumi.${stack}.yaml`);
 }
 
+/** Every name with a `Pulumi.<name>.yaml` in the folder, valid or not (callers check with isStackName). */
 export function listStacks(stacksDir: string): string[] {
   if (!fs.existsSync(stacksDir)) return [];
   return fs
     .readdirSync(stacksDir)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => !!s)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/s.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
     .sort();
 }
 
+/** The stack name a file stands for: `Pulumi.<stack>.yaml`, or the bare file name. */
+export function stackNameOfFile(file: string): string {
+  const base = path.basename(file);
+  return /^Pulumi\.(.*)\.ya?ml$/s.exec(base)?.[1] ?? base.replace(/\.ya?ml$/, "");
+}
+
+/**
+ * Reads at most STACK_FILE_MAX_BYTES of a regular file. The type is checked before the file
+ * is opened (a FIFO would block the open) and again on the open descriptor (the path may have
+ * changed in between), so /dev/zero, a FIFO or a directory never gets read.
+ */
+function readBounded(file: string): string {
+  const problem = (found: string, allowed: string) => new ConfigError([{ path: file, found, allowed }]);
+  const regular = `a regular stack file of at most ${STACK_FILE_MAX_BYTES / 1024 / 1024} MiB`;
+  const kind = (st: fs.Stats) => (st.isDirectory() ? "a directory" : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "not a regular file");
+  const before = fs.statSync(file);
+  if (!before.isFile()) throw problem(kind(before), regular);
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw problem(kind(st), regular);
+    const buf = Buffer.alloc(STACK_FILE_MAX_BYTES + 1);
+    let size = 0;
+    for (let n; size < buf.length && (n = fs.readSync(fd, buf, size, buf.length - size, null)) > 0; ) size += n;
+    if (size > STACK_FILE_MAX_BYTES) throw problem(`more than ${STACK_FILE_MAX_BYTES} bytes`, regular);
+    return buf.subarray(0, size).toString("utf8");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `shop:<key>`: one top-level key of the schema, spelled as such (no second ':' and no `__proto__`). */
+const topLevelKeys = new Set(Object.keys(stackConfigSchema.shape));
+
 /** Reads a stack file as the offline plan sees it. Every problem is a ConfigError. */
 export function readStackFile(file: string, stack?: string): StackFile {
-  const stackName = stack ?? /Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1] ?? path.basename(file).replace(/\.ya?ml$/, "");
+  const stackName = stack ?? stackNameOfFile(file);
+  if (!isStackName(stackName)) throw new ConfigError([stackNameProblem(stackName)]);
   if (!fs.existsSync(file)) {
     const dir = path.dirname(file);
-    const known = listStacks(dir);
+    const known = listStacks(dir).filter(isStackName);
     throw new ConfigError([
       {
         path: "stack",
@@ -121,7 +170,7 @@ export function readStackFile(file: string, stack?: string): StackFile {
       },
     ]);
   }
-  const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(readBounded(file), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new ConfigError(
       doc.errors.map((e) => ({
@@ -131,7 +180,14 @@ export function readStackFile(file: string, stack?: string): StackFile {
       })),
     );
   }
-  const top = doc.toJS() as unknown;
+  let top: unknown;
+  try {
+    top = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
+  } catch (err) {
+    // Unresolved or excessive aliases surface only here.
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new ConfigError([{ path: file, found: "YAML aliases that do not resolve", allowed: `at most ${MAX_ALIASES} alias expansions, each after its anchor (${why})` }]);
+  }
   const problems = new ProblemList(top);
   if (!top || typeof top !== "object" || !("config" in top) || typeof (top as Tree).config !== "object" || !(top as Tree).config) {
     problems.add(["config"], "a stack file with a `config:` map of shop:* keys", top === null ? undefined : Object.keys(top as object));
@@ -140,9 +196,13 @@ export function readStackFile(file: string, stack?: string): StackFile {
   const warnings: string[] = [];
   const raw: Tree = {};
   for (const [key, value] of Object.entries((top as { config: Tree }).config)) {
-    const [ns, name] = key.includes(":") ? key.split(":", 2) : ["", key];
-    if (ns === PROJECT) raw[name] = reviveSecure(value, warnings, `shop:${name}`);
-    else if (!foreignNamespaces.includes(ns)) problems.items.push({ path: key, found: JSON.stringify(key), allowed: `keys in the shop: namespace (or provider keys: ${foreignNamespaces.join(", ")})` });
+    const colon = key.indexOf(":");
+    const [ns, name] = colon < 0 ? ["", key] : [key.slice(0, colon), key.slice(colon + 1)];
+    if (ns === PROJECT) {
+      if (topLevelKeys.has(name)) raw[name] = reviveSecure(value, warnings, `shop:${name}`);
+      else problems.items.push({ path: JSON.stringify(key).slice(1, -1), found: "an unknown key", allowed: "no such key; see the configuration reference in the README" });
+    } else if (!foreignNamespaces.includes(ns))
+      problems.items.push({ path: JSON.stringify(key).slice(1, -1), found: "a key outside the shop: namespace", allowed: `keys in the shop: namespace (or provider keys: ${foreignNamespaces.join(", ")})` });
   }
   problems.throwIfAny();
   fillPlaceholders(raw, warnings);
@@ -173,6 +233,11 @@ export function fromPulumiConfig(all: Record<string, string>): Tree {
   const raw: Tree = {};
   for (const [key, text] of Object.entries(all)) {
     if (!key.startsWith(`${PROJECT}:`)) continue;
+    // Unknown keys (`shop:a:b`, `shop:__proto__`) stay in the tree as they are, for the schema to name.
+    if (!topLevelKeys.has(key.slice(PROJECT.length + 1))) {
+      Object.defineProperty(raw, key.slice(PROJECT.length + 1), { value: text, enumerable: true, configurable: true, writable: true });
+      continue;
+    }
     let value: unknown = text;
     try {
       const parsed: unknown = JSON.parse(text);

@@ -20,12 +20,35 @@ export function formatProblem(p: Problem): string {
   return `error: ${p.path}: found ${p.found}; allowed: ${p.allowed}`;
 }
 
-/** A short, single-line rendering of a config value; secrets never print. */
-export function describeValue(value: unknown): string {
+const HIDDEN = "a plain-text value (hidden)";
+
+/** YAML's spelling of the numbers JSON cannot write (`.inf`, `1e400` and `.nan` all read as these). */
+function nonFinite(n: number): string {
+  return Number.isNaN(n) ? ".nan (not a number)" : `${n > 0 ? "" : "-"}.inf (infinity)`;
+}
+
+/**
+ * A short, single-line rendering of a config value found at `at`; secrets never print,
+ * neither as SecretStrings nor as plain values typed at a secret key, at any depth.
+ */
+export function describeValue(value: unknown, at: readonly PropertyKey[] = []): string {
   if (value === undefined) return "nothing";
   if (value instanceof SecretString) return "[secret]";
-  const text = JSON.stringify(value, (_k, v) => (v instanceof SecretString ? "[secret]" : v)) ?? String(value);
+  if (isSecretPath(at)) return HIDDEN;
+  if (typeof value === "number" && !Number.isFinite(value)) return nonFinite(value);
+  const text = JSON.stringify(redactSecrets(value, at)) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A copy of the value with secret leaves hidden and non-finite numbers spelled out. */
+function redactSecrets(value: unknown, at: readonly PropertyKey[]): unknown {
+  if (value instanceof SecretString) return "[secret]";
+  if (isSecretPath(at)) return "(hidden)";
+  if (typeof value === "number" && !Number.isFinite(value)) return nonFinite(value);
+  if (Array.isArray(value)) return value.map((el, i) => redactSecrets(el, [...at, i]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, [...at, k])]));
+  return value;
 }
 
 /** True when the path is a secret leaf such as monitoring.webhooks[2].url. */
@@ -34,11 +57,20 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
   return (secretPaths as readonly string[]).includes(pattern);
 }
 
+/** True when the key at the end of `path` is written in the config (even as null). */
+export function isPresent(root: unknown, path: readonly PropertyKey[]): boolean {
+  if (!path.length) return root !== undefined;
+  const parent = valueAt(root, path.slice(0, -1));
+  return parent !== null && typeof parent === "object" && Object.prototype.hasOwnProperty.call(parent, path[path.length - 1]);
+}
+
 /** Config paths are printed as the user writes them for `pulumi config set --path`. */
 export function keyPath(path: readonly PropertyKey[]): string {
   let out = "shop:";
   path.forEach((seg, i) => {
     if (typeof seg === "number") out += `[${seg}]`;
+    // A key as typed can hold anything (a line break, a quote): quote it so the line stays one line.
+    else if (!/^[A-Za-z0-9_-]+$/.test(String(seg))) out += `[${JSON.stringify(String(seg))}]`;
     else out += i === 0 ? String(seg) : `.${String(seg)}`;
   });
   return out;
@@ -48,6 +80,8 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root;
   for (const seg of path) {
     if (cur === null || typeof cur !== "object") return undefined;
+    // Own keys only: `__proto__` or `constructor` in a path never reach the prototype.
+    if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
     cur = (cur as Record<PropertyKey, unknown>)[seg];
   }
   return cur;
@@ -56,13 +90,12 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Collects problems against the raw config, so each one can quote the value found. */
 export class ProblemList {
   readonly items: Problem[] = [];
-  constructor(private readonly raw: unknown) {}
+  constructor(readonly raw: unknown) {}
 
   add(path: readonly PropertyKey[], allowed: string, found?: unknown): void {
     const value = arguments.length >= 3 ? found : valueAt(this.raw, path);
     // A would-be secret typed in plain text is not repeated on the terminal or in CI logs.
-    const shown = isSecretPath(path) && typeof value === "string" ? "a plain-text value (hidden)" : describeValue(value);
-    this.items.push({ path: keyPath(path), found: shown, allowed });
+    this.items.push({ path: keyPath(path), found: describeValue(value, path), allowed });
   }
 
   throwIfAny(): void {

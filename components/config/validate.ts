@@ -2,7 +2,7 @@ import type { core } from "zod";
 import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
 import { cidrContains, isWorldOpen, parseIpv4Cidr } from "./net";
-import { ProblemList } from "./problems";
+import { isPresent, ProblemList } from "./problems";
 import { StackConfig, stackConfigSchema } from "./schema";
 
 /** Ports that must never be open to the world without a recorded waiver (SEC-1). */
@@ -19,13 +19,13 @@ const reservedUserNames = new Set([
 /** zod's own messages start like this; anything else is a message written in schema.ts. */
 const zodDefaultMessage = /^(Too small|Too big|Invalid|Unrecognized)/;
 
-function allowedFromIssue(issue: core.$ZodIssue): string {
+function allowedFromIssue(issue: core.$ZodIssue, present: boolean): string {
   if (!zodDefaultMessage.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_value":
       return `one of ${issue.values.map((v) => String(v)).join(", ")}`;
     case "invalid_type":
-      return issue.input === undefined ? `a value (this key is required): ${issue.expected}` : `a ${issue.expected}`;
+      return present ? `a ${issue.expected}` : `a value (this key is required): ${issue.expected}`;
     case "too_small":
       if (issue.origin === "array") return `a list of at least ${String(issue.minimum)} item(s)`;
       if (issue.origin === "string") return `at least ${String(issue.minimum)} characters`;
@@ -45,9 +45,9 @@ function allowedFromIssue(issue: core.$ZodIssue): string {
 function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue));
+      for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue, true));
     } else {
-      problems.add(issue.path, allowedFromIssue(issue));
+      problems.add(issue.path, allowedFromIssue(issue, isPresent(problems.raw, issue.path)));
     }
   }
 }

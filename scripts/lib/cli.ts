@@ -1,13 +1,37 @@
+import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../components/config";
 
 /** Node arguments that run one of the project's TypeScript CLIs (see register-ts.js). */
 export const TS_NODE_ARGS = ["-r", path.join(__dirname, "register-ts.js")];
 
-/** Exit 1 with the message: bad input never shows a stack trace (D10). */
+/**
+ * Writes all of `text` to a file descriptor before returning. process.exit() drops whatever a
+ * pipe has not taken yet (stdout and stderr are non-blocking pipes in Node), which cut long
+ * problem lists mid-line; a blocking loop over writeSync cannot lose a byte.
+ */
+export function writeAllSync(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let off = 0; off < buf.length; ) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(pause, 0, 0, 5); // the reader is behind: wait for the pipe to drain
+    }
+  }
+}
+
+/** Exit with the message, flushed: bad input never shows a stack trace (D10). */
+export function exitWith(code: number, fd: 1 | 2, message: string): never {
+  writeAllSync(fd, message.endsWith("\n") ? message : `${message}\n`);
+  process.exit(code);
+}
+
+/** Exit 1 with the message on stderr. */
 export function fail(message: string): never {
-  process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
-  process.exit(1);
+  exitWith(1, 2, message);
 }
 
 /** Runs a CLI main: ConfigErrors print their problems, anything else prints its message. */
@@ -44,10 +68,7 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
 }
 
 export function rejectUnknownFlags(flags: Record<string, unknown>, known: string[], usage: string): void {
-  if (flags.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
+  if (flags.help) exitWith(0, 1, usage);
   const unknown = Object.keys(flags).filter((k) => !known.includes(k));
   if (unknown.length) fail(`error: unknown option ${unknown.map((k) => `--${k}`).join(", ")}; allowed: ${known.map((k) => `--${k}`).join(", ")}\n${usage}`);
 }
