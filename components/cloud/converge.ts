@@ -14,7 +14,7 @@ export interface HostConvergeArgs {
   /** The server's public IPv4: converge connects from the deployer (inside deployerCidrs). */
   host: pulumi.Input<string>;
   privateKey: pulumi.Input<string>;
-  /** Shared secrets this host needs (convergeHosts passes those its bundle names) … */
+  /** Shared secrets this host needs (convergeHosts passes those its bundle declares) … */
   secrets: SecretMap;
   /** … plus this host's own, from other components (e.g. its Storage Box subaccount password). */
   extraSecrets?: SecretMap;
@@ -141,7 +141,7 @@ export function convergeHosts(args: ConvergeHostsArgs, parent: pulumi.Resource):
         bundle,
         host: node.server.ipv4Address,
         privateKey: args.privateKey,
-        secrets: secretsNamedBy(bundle, args.secrets),
+        secrets: secretsFor(bundle, args.secrets),
         extraSecrets: args.hostSecrets?.[node.spec.name],
       },
       { parent, dependsOn: [node.attachment, ...(args.dependsOn ?? []), ...(primary ? [primary] : [])] },
@@ -152,12 +152,13 @@ export function convergeHosts(args: ConvergeHostsArgs, parent: pulumi.Resource):
 }
 
 /**
- * Least privilege (SEC-2): a host receives only the shared secrets its bundle names, as a
- * template token, a script variable or an env-file key. Per-host extras always go along.
+ * Least privilege (SEC-2): a host receives only the shared secrets its renderers declare
+ * (HostBundle.secrets, each file's explicit list), never one that a file's text merely
+ * mentions, so naming a secret in a comment or key comment ships nothing. Per-host extras
+ * always go along.
  */
-export function secretsNamedBy(bundle: HostBundle, secrets: SecretMap): SecretMap {
-  const text = bundle.files.map((f) => f.content).join("\n");
-  return Object.fromEntries(Object.entries(secrets).filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)));
+export function secretsFor(bundle: HostBundle, secrets: SecretMap): SecretMap {
+  return Object.fromEntries(bundle.secrets.filter((name) => name in secrets).map((name) => [name, secrets[name]]));
 }
 
 /** The primary first, so a replica's bootstrap finds its replication user. */

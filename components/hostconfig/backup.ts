@@ -6,6 +6,7 @@ import { renderEnvFile } from "./envFile";
 import { readShopFile } from "./shopFiles";
 import { SHOP_DB_NAME, SHOP_SHARED } from "./shopware";
 import { unitListFile } from "./units";
+import { systemdValue } from "./escape";
 
 export type BackupKind = "db" | "files" | "media" | "check";
 
@@ -77,10 +78,10 @@ function timerUnit(spec: ShopSpec, job: BackupJob): string {
   return [
     "# Managed by the shop blueprint (backups, OPS-1); schedule from stack key backup.*.",
     "[Unit]",
-    `Description=Shop backup timer: ${job.description}`,
+    `Description=${systemdValue(`Shop backup timer: ${job.description}`)}`,
     "",
     "[Timer]",
-    `OnCalendar=${job.onCalendar}`,
+    `OnCalendar=${systemdValue(job.onCalendar)}`,
     `RandomizedDelaySec=${spec.backup.randomizedDelaySec}`,
     "Persistent=true",
     `Unit=shop-backup@${job.kind}.service`,
@@ -98,9 +99,14 @@ export const backups: BundleRenderer = (spec, node) => {
   const jobs = backupJobs(spec, node);
   const kinds = new Set(jobs.map((j) => j.kind));
   return [
-    file("/usr/local/lib/shop/backup-common.sh", "0644", readShopFile("shop-backup-common.sh")),
+    // restic reads RESTIC_PASSWORD from secrets.env for every job.
+    { ...file("/usr/local/lib/shop/backup-common.sh", "0644", readShopFile("shop-backup-common.sh")), secrets: ["RESTIC_PASSWORD"] },
     file("/usr/local/lib/shop/storagebox-askpass", "0755", readShopFile("storagebox-askpass.sh")),
-    file("/usr/local/sbin/shop-backup", "0755", readShopFile("shop-backup.sh")),
+    // Heartbeat pings on every run; the bucket credentials only where the media mirror runs.
+    {
+      ...file("/usr/local/sbin/shop-backup", "0755", readShopFile("shop-backup.sh")),
+      secrets: [...(spec.backup.heartbeatUrl ? ["BACKUP_HEARTBEAT_URL"] : []), ...(kinds.has("media") ? ["MEDIA_ACCESS_KEY", "MEDIA_SECRET_KEY"] : [])],
+    },
     file("/usr/local/sbin/shop-restore", "0755", readShopFile("shop-restore.sh")),
     file("/etc/shop/backup.env", "0644", backupEnv(spec, node, jobs)),
     file("/etc/systemd/system/shop-backup@.service", "0644", readShopFile("systemd/shop-backup@.service")),

@@ -26,6 +26,12 @@ export function renderHostBundle(spec: ShopSpec, node: NodeSpec): HostBundle {
   for (const f of files) {
     if (seen.has(f.path)) throw new Error(`two renderers write ${f.path} on ${node.name}`);
     seen.add(f.path);
+    // shop-apply fills every token it finds: one the renderer did not declare (from a value that
+    // slipped through) would hand the host a secret the file was never meant to hold.
+    const tokens = f.template ? [...f.content.matchAll(/\{\{secret:([A-Za-z0-9_]+)\}\}/g)].map((m) => m[1]) : [];
+    const stray = tokens.filter((t) => !(f.secrets ?? []).includes(t));
+    if (stray.length) throw new Error(`${f.path} on ${node.name} holds secret token(s) ${stray.join(", ")} that its renderer does not declare`);
   }
-  return { host: node.name, files, hash: bundleHash(files) };
+  const secrets = [...new Set(files.flatMap((f) => f.secrets ?? []))].sort();
+  return { host: node.name, files, hash: bundleHash(files), secrets };
 }

@@ -1,11 +1,13 @@
+import { commentText, envFileValue } from "./escape";
+
 /**
  * KEY='value' lines: read by bash (`shop_load_env_file`), Python (shop-health) and systemd's
- * EnvironmentFile= alike. Single quotes inside a value are written as '\''.
+ * EnvironmentFile= alike; the quoting is escape.ts's envFileValue.
  */
 export function renderEnvFile(header: string, values: Record<string, string | number>): string {
   const lines = Object.entries(values).map(([key, value]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`env key ${key} is not SCREAMING_SNAKE`);
-    return `${key}='${String(value).replace(/'/g, "'\\''")}'`;
+    return `${key}=${envFileValue(String(value))}`;
   });
-  return `# ${header}\n${lines.join("\n")}\n`;
+  return `# ${commentText(header)}\n${lines.join("\n")}\n`;
 }

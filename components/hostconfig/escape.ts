@@ -16,6 +16,11 @@ export class EscapeError extends Error {
 /** C0 controls, DEL and the Unicode line/paragraph separators: nothing a one-line value may hold. */
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
+/** True when the text holds no control character (escapers that must not echo a secret check first). */
+export function isOneLine(value: string): boolean {
+  return !CONTROL.test(value);
+}
+
 function refuse(syntax: string, value: string, allowed: string): never {
   throw new EscapeError(syntax, value, allowed);
 }

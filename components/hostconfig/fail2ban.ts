@@ -1,5 +1,6 @@
 import type { ShopSpec } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
+import { iniValue } from "./escape";
 
 /** Stable part: read before shop.local, shipped in the cloud-init bootstrap bundle too. */
 export const FAIL2BAN_BACKEND_PATH = "/etc/fail2ban/jail.d/00-shop-backend.local";
@@ -37,7 +38,7 @@ export function fail2banJails(spec: ShopSpec): Record<string, Section> {
 export function renderJails(jails: Record<string, Section>): string {
   const out = ["# Managed by the shop blueprint (SEC-2): fail2ban jails."];
   for (const [name, settings] of Object.entries(jails)) {
-    out.push("", `[${name}]`, ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`));
+    out.push("", `[${name}]`, ...Object.entries(settings).map(([k, v]) => `${k} = ${iniValue(v)}`));
   }
   return out.join("\n") + "\n";
 }

@@ -76,6 +76,11 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
   };
 }
 
+function healthSecrets(spec: ShopSpec): string[] {
+  const hooks = healthConfig(spec, spec.nodes[0]).webhooks.flatMap((w) => [w.urlEnv, ...(w.routingKeyEnv ? [w.routingKeyEnv] : [])]);
+  return [...hooks, ...(spec.monitoring.heartbeatUrl ? ["MONITORING_HEARTBEAT_URL"] : [])];
+}
+
 const file = (path: string, mode: string, content: string, restarts?: string[]): BundleFile => ({
   path,
   mode,
@@ -86,7 +91,8 @@ const file = (path: string, mode: string, content: string, restarts?: string[]):
 
 /** shop-health, its config and its minutely timer (HW-3, HW-4, HW-5). */
 export const health: BundleRenderer = (spec, node) => [
-  file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")),
+  // shop-health posts to every webhook and pings the monitoring heartbeat.
+  { ...file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")), secrets: healthSecrets(spec) },
   file("/etc/shop/health.json", "0644", JSON.stringify(healthConfig(spec, node), null, 2) + "\n"),
   file("/etc/systemd/system/shop-health.service", "0644", readShopFile("systemd/shop-health.service")),
   file("/etc/systemd/system/shop-health.timer", "0644", readShopFile("systemd/shop-health.timer"), ["shop-health.timer"]),

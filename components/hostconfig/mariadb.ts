@@ -1,6 +1,7 @@
 import type { NodeSpec, ShopSpec } from "../config";
 import { appNodes, dbPrimary, dbReplicas } from "../config";
 import type { BundleRenderer } from "./types";
+import { commentText } from "./escape";
 import { innodbBufferPoolMb, mariadbMaxConnections } from "./sizing";
 import { readShopFile } from "./shopFiles";
 import { MARIADB_PORT, SHOP_DB_NAME, SHOP_DB_USER } from "./shopware";
@@ -16,7 +17,7 @@ export const REPLICATION_USER = "replicator";
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {
   const primary = node.roles.includes("db-primary");
   const pool = innodbBufferPoolMb(node);
-  return `# Managed by the shop blueprint (host config, mariadb.ts): ${primary ? "primary" : "replica"} ${node.name}.
+  return `# Managed by the shop blueprint (host config, mariadb.ts): ${primary ? "primary" : "replica"} ${commentText(node.name)}.
 [mariadbd]
 bind-address = ${node.privateIp}
 port = ${MARIADB_PORT}
@@ -87,6 +88,13 @@ export const mariadb: BundleRenderer = (spec, node) => {
   return [
     { path: MARIADB_CONF_PATH, mode: "0644", owner: "root:root", content: mariadbConf(spec, node), restarts: ["mariadb.service"] },
     { path: DB_ENV_PATH, mode: "0644", owner: "root:root", content: dbEnv(spec, node) },
-    { path: "/usr/local/lib/shop/apply.d/60-mariadb-bootstrap", mode: "0755", owner: "root:root", content: readShopFile("apply.d/60-mariadb-bootstrap") },
+    {
+      path: "/usr/local/lib/shop/apply.d/60-mariadb-bootstrap",
+      mode: "0755",
+      owner: "root:root",
+      content: readShopFile("apply.d/60-mariadb-bootstrap"),
+      // It creates the shop and replication users on the primary; a replica connects with the latter.
+      secrets: ["DB_SHOP_PASSWORD", "DB_REPLICATION_PASSWORD"],
+    },
   ];
 };

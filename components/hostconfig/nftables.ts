@@ -2,6 +2,7 @@ import { parseIpv4Cidr } from "../config/net";
 import { appNodes, type NodeSpec, type ShopSpec } from "../config";
 import { extraRules, InboundRule, mergeRules, NODE_EXPORTER_PORT, SSH_PORT } from "../security/firewallRules";
 import type { BundleRenderer } from "./types";
+import { commentText } from "./escape";
 
 export const NFTABLES_PATH = "/etc/nftables.conf";
 export const HTTP_PORT = 80;
@@ -47,7 +48,7 @@ function nftRule(rule: InboundRule): string[] {
       : rule.port === undefined || rule.port === "any"
         ? `meta l4proto ${rule.protocol}`
         : `${rule.protocol} dport ${rule.port}`;
-  const lines = [`    # ${rule.description.replace(/[\r\n]/g, " ")}`];
+  const lines = [`    # ${commentText(rule.description)}`];
   if (v4.length) lines.push(`    ${match} ip saddr { ${v4.join(", ")} } accept`);
   if (v6.length) lines.push(`    ${match} ip6 saddr { ${v6.join(", ")} } accept`);
   return lines;
@@ -60,7 +61,7 @@ function nftRule(rule: InboundRule): string[] {
 export function renderNftables(spec: ShopSpec, node: NodeSpec): string {
   return [
     "#!/usr/sbin/nft -f",
-    `# Managed by the shop blueprint (SEC-1): host firewall of ${node.name} (${node.roles.join(", ")}).`,
+    `# Managed by the shop blueprint (SEC-1): host firewall of ${commentText(node.name)} (${node.roles.join(", ")}).`,
     "table inet shop",
     "delete table inet shop",
     "",

@@ -1,5 +1,6 @@
 import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleRenderer } from "./types";
+import { commentText, nginxString } from "./escape";
 import { PHP_FPM_SOCKET } from "./php";
 import { SHOP_CURRENT } from "./shopware";
 
@@ -57,8 +58,8 @@ http {
 
 /** Shopware's nginx site (Shopware docs, "nginx configuration"), adapted to the cluster layout. */
 function shopSite(spec: ShopSpec, node: NodeSpec): string {
-  const servedBy = `add_header X-Served-By "${node.name}" always;`;
-  return `# Managed by the shop blueprint: the Shopware site on ${node.name}.
+  const servedBy = `add_header X-Served-By ${nginxString(node.name)} always;`;
+  return `# Managed by the shop blueprint: the Shopware site on ${commentText(node.name)}.
 upstream shop_php {
     server unix:${PHP_FPM_SOCKET};
 }

@@ -1,5 +1,6 @@
 import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleRenderer } from "./types";
+import { iniValue } from "./escape";
 import { workerUnits } from "./shopware";
 import { OPCACHE_MB, phpFpmMaxChildren } from "./sizing";
 
@@ -45,10 +46,10 @@ clear_env = no
  */
 function phpIni(spec: ShopSpec): string {
   return `; Managed by the shop blueprint: Shopware production settings.
-memory_limit = ${spec.php.memoryLimit}
+memory_limit = ${iniValue(spec.php.memoryLimit)}
 max_execution_time = ${spec.php.maxExecutionTime}
-upload_max_filesize = ${spec.php.uploadMaxFilesize}
-post_max_size = ${spec.php.uploadMaxFilesize}
+upload_max_filesize = ${iniValue(spec.php.uploadMaxFilesize)}
+post_max_size = ${iniValue(spec.php.uploadMaxFilesize)}
 max_input_vars = 10000
 display_errors = Off
 display_startup_errors = Off

@@ -71,8 +71,8 @@ function cacheConf(node: NodeSpec): string {
 export const redis: BundleRenderer = (spec, node) => {
   if (node.name !== redisHost(spec).name) return [];
   return [
-    { path: "/etc/redis/redis.conf", mode: "0640", owner: "redis:redis", content: sessionsConf(node), template: true, restarts: ["redis-server.service"] },
-    { path: "/etc/redis/redis-cache.conf", mode: "0640", owner: "redis:redis", content: cacheConf(node), template: true, restarts: ["redis-server@cache.service"] },
+    { path: "/etc/redis/redis.conf", mode: "0640", owner: "redis:redis", content: sessionsConf(node), template: true, secrets: ["REDIS_PASSWORD"], restarts: ["redis-server.service"] },
+    { path: "/etc/redis/redis-cache.conf", mode: "0640", owner: "redis:redis", content: cacheConf(node), template: true, secrets: ["REDIS_PASSWORD"], restarts: ["redis-server@cache.service"] },
     unitListFile("redis", ["redis-server.service", "redis-server@cache.service"]),
   ];
 };

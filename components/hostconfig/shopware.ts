@@ -6,6 +6,7 @@ import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
 import { consumerCount } from "./sizing";
 import { readShopFile } from "./shopFiles";
 import { unitListFile } from "./units";
+import { dotenvValue, noTemplateToken } from "./escape";
 
 /** Release layout: releases/<id>, shared/ (env, cluster config) and the `current` symlink. */
 export const SHOP_DIR = "/var/www/shop";
@@ -15,6 +16,8 @@ export const SHOP_DB_NAME = "shopware";
 export const SHOP_DB_USER = "shop";
 export const MARIADB_PORT = 3306;
 const SCHEDULER_UNIT = "shop-scheduler.service";
+/** The tokens .env.local carries: Shopware's own secret, its database, Redis and bucket credentials. */
+const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY", "MEDIA_SECRET_KEY"];
 
 /** Same on every node (FACTS: cluster settings), stable for the life of the stack. */
 export function instanceId(spec: ShopSpec): string {
@@ -32,11 +35,14 @@ function envLocal(spec: ShopSpec): string {
   const redis = redisHost(spec);
   const db = (host: string) => `mysql://${SHOP_DB_USER}:{{secret:DB_SHOP_PASSWORD}}@${host}:${MARIADB_PORT}/${SHOP_DB_NAME}`;
   const redisDsn = (port: number, index: number) => `redis://{{secret:REDIS_PASSWORD}}@${redis.privateIp}:${port}/${index}`;
-  const publicUrl = spec.media.publicUrl ?? `${spec.media.endpoint.replace(/\/$/, "")}/${spec.media.bucket}`;
+  // Stack values pass dotenvValue (Symfony expands `$…` in unquoted values) and may not spell a token.
+  const value = (v: string) => dotenvValue(noTemplateToken(".env.local", v));
+  const endpoint = value(spec.media.endpoint.replace(/\/$/, ""));
+  const publicUrl = value(spec.media.publicUrl ?? `${endpoint}/${spec.media.bucket}`);
   return [
     "# Managed by the shop blueprint (host config): identical on every app node.",
     "APP_ENV=prod",
-    `APP_URL=${spec.appUrl}`,
+    `APP_URL=${value(spec.appUrl)}`,
     "APP_SECRET={{secret:APP_SECRET}}",
     `INSTANCE_ID=${instanceId(spec)}`,
     `DATABASE_URL=${db(primary.privateIp)}`,
@@ -51,9 +57,9 @@ function envLocal(spec: ShopSpec): string {
     "SHOPWARE_HTTP_CACHE_ENABLED=1",
     "SHOPWARE_HTTP_DEFAULT_TTL=7200",
     "SHOPWARE_ES_ENABLED=0",
-    `S3_ENDPOINT=${spec.media.endpoint.replace(/\/$/, "")}`,
-    `S3_BUCKET=${spec.media.bucket}`,
-    `S3_REGION=${spec.media.region}`,
+    `S3_ENDPOINT=${endpoint}`,
+    `S3_BUCKET=${value(spec.media.bucket)}`,
+    `S3_REGION=${value(spec.media.region)}`,
     `S3_PUBLIC_URL=${publicUrl}`,
     "S3_ACCESS_KEY={{secret:MEDIA_ACCESS_KEY}}",
     "S3_SECRET_KEY={{secret:MEDIA_SECRET_KEY}}",
@@ -75,6 +81,7 @@ const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
   owner: "root:www-data",
   content: envLocal(spec),
   template: true,
+  secrets: ENV_LOCAL_SECRETS,
   restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
 });
 

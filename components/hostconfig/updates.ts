@@ -2,6 +2,7 @@ import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile as file } from "./shopFiles";
 import { unitListFile } from "./units";
+import { commentText } from "./escape";
 
 /**
  * unattended-upgrades for security origins only (SW-1). `#clear` drops Debian's default list
@@ -10,7 +11,7 @@ import { unitListFile } from "./units";
  */
 export function renderUnattendedUpgrades(spec: ShopSpec, node: NodeSpec): string {
   return [
-    `// Managed by the shop blueprint (SW-1): security upgrades for ${node.name}.`,
+    `// Managed by the shop blueprint (SW-1): security upgrades for ${commentText(node.name)}.`,
     "#clear Unattended-Upgrade::Origins-Pattern;",
     "Unattended-Upgrade::Origins-Pattern {",
     '  "origin=Debian,codename=${distro_codename}-security,label=Debian-Security";',

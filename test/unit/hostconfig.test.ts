@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { ALLOWED_USER_DATA_KEYS, BOOTSTRAP_BUNDLE_PATH, disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
 import { innodbBufferPoolMb, mariadbMaxConnections, phpFpmMaxChildren } from "../../components/hostconfig/sizing";
-import { secretsNamedBy } from "../../components/cloud/converge";
+import { secretsFor } from "../../components/cloud/converge";
 import { renderSecretsEnv, webhookSecretName } from "../../components/hostconfig/secretsEnv";
 import { appNodes, dbPrimary, OFFLINE_SECRET_MARKER } from "../../components/config";
 import { allStacks, stackSpec } from "../helpers/stacks";
@@ -118,11 +118,11 @@ test("templates only where secrets are needed, and every token names a known sec
   }
 });
 
-test("each host receives only the shared secrets its bundle names", () => {
+test("each host receives only the shared secrets its renderers declare", () => {
   const spec = stackSpec("demo");
   const names = ["APP_SECRET", "DB_SHOP_PASSWORD", "DB_REPLICATION_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY", "RESTIC_PASSWORD"];
   const shared = Object.fromEntries(names.map((n) => [n, `value-of-${n}`]));
-  const received = (host: string) => Object.keys(secretsNamedBy(renderHostBundle(spec, spec.nodes.find((n) => n.name === host)!), shared)).sort();
+  const received = (host: string) => Object.keys(secretsFor(renderHostBundle(spec, spec.nodes.find((n) => n.name === host)!), shared)).sort();
   const app = received("demo-app-1");
   assert.ok(["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY"].every((n) => app.includes(n)), app.join());
   assert.ok(!app.includes("DB_REPLICATION_PASSWORD"), "app nodes never see the replication password");
