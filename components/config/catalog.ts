@@ -73,5 +73,8 @@ export const placementGroupLimit = 10;
 /** The account converge logs in as; it has no password and only its Pulumi-generated key. */
 export const AUTOMATION_USER = "shopops";
 
+/** nginx's client_max_body_size on the app nodes: PHP's upload_max_filesize must fit inside it. */
+export const NGINX_CLIENT_MAX_BODY_MB = 128;
+
 /** Shopware's own health endpoint (6.5.5+): 200, empty body, no auth. */
 export const HEALTH_CHECK_PATH = "/api/_info/health-check";

@@ -215,14 +215,18 @@ export function toPulumiConfig(raw: Tree): { config: Record<string, string>; sec
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
     let secret = false;
-    const json = JSON.stringify(value, (_k, v) => {
+    // SecretString.toJSON runs before any JSON.stringify replacer, so reveal in a walk first.
+    const reveal = (v: unknown): unknown => {
       if (v instanceof SecretString) {
         secret = true;
         return v.reveal();
       }
+      if (Array.isArray(v)) return v.map(reveal);
+      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
       return v;
-    });
-    config[`${PROJECT}:${key}`] = typeof value === "string" ? value : json;
+    };
+    const plain = reveal(value);
+    config[`${PROJECT}:${key}`] = typeof plain === "string" ? plain : JSON.stringify(plain);
     if (secret) secretKeys.push(`${PROJECT}:${key}`);
   }
   return { config, secretKeys };

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { images, loadBalancerTypes, networkZoneOf, serverTypes, storageBoxTypes } from "./catalog";
-import { isCidr, isIp } from "./net";
+import { calendarProblem } from "./calendar";
+import { isAlignedCidr, isCidr, isIp, isPublicIp, isWorldOpen } from "./net";
 import { SecretString } from "./secret";
+import { CONTROL_CHARACTER } from "./text";
 
 /**
  * The stack file's `shop:*` keys. Every message here is phrased as what is allowed,
@@ -12,22 +14,62 @@ const slug = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, { error: "3–32 characters of a-z, 0-9 and '-', starting with a letter" });
 
-const cidr = z.string().refine(isCidr, { error: "a CIDR such as 198.51.100.7/32 or 2001:db8::/64" });
+const cidr = z
+  .string()
+  .refine(isCidr, { error: "a CIDR such as 198.51.100.7/32 or 2001:db8::/64 (IPv4 as four decimal octets without leading zeros)", abort: true })
+  .refine(isAlignedCidr, { error: "a CIDR that starts at its network's first address (no host bits set), such as 10.10.1.0/24 rather than 10.10.1.220/24" });
 const cidrList = z.array(cidr);
+/** Sources that never get a waiver (SSH, node_exporter, the /admin allow-list): never world-open. */
+const boundedCidr = cidr.refine((c) => !isWorldOpen(c), {
+  error: "a range no wider than /8 (IPv4) or /16 (IPv6); anything wider counts as world-open",
+});
+const boundedCidrList = z.array(boundedCidr);
+/** One line of free text (names, comments, descriptions, waivers): it reaches host files and reports. */
+const oneLine = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((v) => !CONTROL_CHARACTER.test(v), { error: `one line of ${min}–${max} characters without control characters` });
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "a lower-case DNS name such as shop.example.de" });
 const label = z.string().regex(/^(@|\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/, { error: "'@', '*' or one DNS label such as b2b" });
-const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, { error: "an e-mail address" });
+const email = z.string().max(254).regex(/^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$/, { error: "an e-mail address" });
 const phone = z.string().regex(/^\+[0-9][0-9 ()/-]{5,20}$/, { error: "a phone number in international form, such as +49 30 1234567" });
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY-MM-DD" }).refine((d) => !Number.isNaN(Date.parse(d)), {
-  error: "a real calendar date as YYYY-MM-DD",
+/** Date.parse rolls 2027-02-30 over to March: only a date that formats back to itself exists. */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY-MM-DD", abort: true }).refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+  error: "a date that exists, as YYYY-MM-DD",
 });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "a time of day as HH:MM (24 h)" });
 const percent = z.number().min(1).max(100);
-const waiverReason = z.string().min(10, { error: "a reason of at least 10 characters" });
-/** systemd OnCalendar expressions are checked for real by systemd-analyze; here only their alphabet. */
-const onCalendar = z.string().regex(/^[A-Za-z0-9*:,./~ -]{3,80}$/, { error: "a systemd OnCalendar expression such as hourly or *-*-* 02:30:00" });
+const waiverReason = z.string().min(10, { error: "a reason of at least 10 characters", abort: true }).pipe(oneLine(10, 500));
+/** The forms calendar.ts understands, each of which `systemd-analyze calendar` accepts (test/render). */
+const onCalendar = z
+  .string()
+  .regex(/^[A-Za-z0-9*:,./~ -]{3,80}$/, { error: "a systemd OnCalendar expression such as hourly or *-*-* 02:30:00", abort: true })
+  .superRefine((v, ctx) => {
+    const why = calendarProblem(v);
+    if (why) ctx.addIssue({ code: "custom", message: why });
+  });
+/** A port as nftables and the Hetzner API take it: 1–65535, a range low-high with low < high, or any. */
+const portSpec = z
+  .string()
+  .regex(/^(any|[1-9]\d{0,4}(-[1-9]\d{0,4})?)$/, { error: "a port such as 443, a range such as 8000-8100, or any", abort: true })
+  .refine(
+    (p) => {
+      if (p === "any") return true;
+      const [lo, hi] = p.split("-").map(Number);
+      return lo <= 65535 && (hi === undefined || (hi <= 65535 && lo < hi));
+    },
+    { error: "ports 1–65535, and a range's first port below its last" },
+  );
+/** Megabytes as PHP writes them ("768M"), without leading zeros. */
+const megabytes = (min: number, max: number, example: string) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,5}M$/, { error: `megabytes such as ${example}`, abort: true })
+    .refine((v) => parseInt(v, 10) >= min && parseInt(v, 10) <= max, { error: `between ${min}M and ${max}M` });
 
 export const secretValue = z.custom<SecretString>((v) => v instanceof SecretString, {
   error: "a secure value: set it with `pulumi config set --secret --path <key> <value>`",
@@ -35,12 +77,12 @@ export const secretValue = z.custom<SecretString>((v) => v instanceof SecretStri
 
 const sshPublicKey = z
   .string()
-  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{40,}={0,3}( [^\r\n]*)?$/, {
-    error: "an OpenSSH public key line (ssh-ed25519 AAAA… comment)",
+  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{40,}={0,3}( [^\u0000-\u001f\u007f\u2028\u2029]{0,200})?$/, {
+    error: "an OpenSSH public key line (ssh-ed25519 AAAA… comment) on one line",
   });
 
 const contact = z.strictObject({
-  name: z.string().min(2),
+  name: oneLine(2, 100),
   email,
   phone,
 });
@@ -53,17 +95,14 @@ const user = z.strictObject({
   sshKeys: z.array(sshPublicKey).min(1, { error: "at least one SSH public key" }),
   expires: isoDate.optional(),
   /** Full name or ticket, shown in the runbook and audit. */
-  comment: z.string().optional(),
+  comment: oneLine(1, 200).optional(),
 });
 
 const firewallRule = z.strictObject({
-  description: z.string().min(3),
+  description: oneLine(3, 200),
   direction: z.enum(["in"]).default("in"),
   protocol: z.enum(["tcp", "udp", "icmp"]),
-  port: z
-    .string()
-    .regex(/^(\d{1,5}(-\d{1,5})?|any)$/, { error: "a port such as 443, a range such as 8000-8100, or any" })
-    .optional(),
+  port: portSpec.optional(),
   sourceIps: cidrList.min(1),
   /** Required to open 22, 3306 or 6379 to the world; shown in the audit. */
   waiver: waiverReason.optional(),
@@ -135,16 +174,21 @@ export const stackConfigSchema = z.strictObject({
     .strictObject({
       proxied: z.boolean().default(true),
       /** `lb`, or an external IPv4 address that keeps traffic on the old host until cutover. */
-      target: z.union([z.literal("lb"), z.string().refine((v) => isIp(v), { error: "lb or an IPv4/IPv6 address" })]).default("lb"),
+      target: z
+        .string()
+        .refine((v) => v === "lb" || (isIp(v) && isPublicIp(v)), {
+          error: "lb, or a public IPv4/IPv6 address (not unspecified, loopback, private, link-local, multicast or reserved)",
+        })
+        .default("lb"),
       /** nginx only serves Cloudflare's ranges; defaults to `proxied`. */
       cloudflareOnly: z.boolean().optional(),
     })
     .prefault({}),
-  adminCidrs: cidrList.min(1, { error: "at least one admin CIDR (SSH is closed to everything else)" }),
+  adminCidrs: boundedCidrList.min(1, { error: "at least one admin CIDR (SSH is closed to everything else)" }),
   /** Where `pulumi up` runs from: converge connects over SSH from there. */
-  deployerCidrs: cidrList.default([]),
+  deployerCidrs: boundedCidrList.default([]),
   /** Who may scrape node_exporter (9100). */
-  monitoringCidrs: cidrList.default([]),
+  monitoringCidrs: boundedCidrList.default([]),
   contacts: z.strictObject({
     owner: contact,
     onCall: contact,
@@ -155,7 +199,7 @@ export const stackConfigSchema = z.strictObject({
   access: z
     .strictObject({
       /** When set, Cloudflare only lets these addresses reach /admin. */
-      adminAllowlist: cidrList.default([]),
+      adminAllowlist: boundedCidrList.default([]),
     })
     .prefault({}),
   firewall: z.strictObject({ extraRules: z.array(firewallRule).default([]) }).prefault({}),
@@ -181,7 +225,7 @@ export const stackConfigSchema = z.strictObject({
       /** healthchecks-style URL: /start, /fail and /<exit code> are appended. */
       heartbeatUrl: secretValue.optional(),
       /** Share of the data read back by the weekly `restic check`. */
-      checkReadDataSubset: z.string().regex(/^\d{1,2}%$/, { error: "a percentage such as 5%" }).default("5%"),
+      checkReadDataSubset: z.string().regex(/^([1-9]\d?|100)%$/, { error: "a percentage from 1% to 100%, such as 5%" }).default("5%"),
     })
     .prefault({}),
   monitoring: z
@@ -209,16 +253,19 @@ export const stackConfigSchema = z.strictObject({
     .prefault({}),
   php: z
     .strictObject({
-      memoryLimit: z.string().regex(/^\d+M$/, { error: "megabytes such as 768M" }).default("768M"),
+      memoryLimit: megabytes(128, 65536, "768M").default("768M"),
       maxExecutionTime: z.number().int().min(30).max(600).default(60),
-      uploadMaxFilesize: z.string().regex(/^\d+M$/, { error: "megabytes such as 128M" }).default("128M"),
+      uploadMaxFilesize: megabytes(1, 65536, "128M").default("128M"),
     })
     .prefault({}),
   media: z.strictObject({
-    endpoint: z.string().regex(/^https:\/\/[^\s/]+\/?$/, { error: "an https endpoint such as https://fsn1.your-objectstorage.com" }),
+    endpoint: z.string().regex(/^https:\/\/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[1-9]\d{0,4})?\/?$/, { error: "an https endpoint such as https://fsn1.your-objectstorage.com" }),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" }),
-    region: z.string().min(2).default("fsn1"),
-    publicUrl: z.string().regex(/^https:\/\/\S+$/, { error: "an https URL" }).optional(),
+    region: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/, { error: "an S3 region such as fsn1 (2–31 of a-z, 0-9 and '-')" }).default("fsn1"),
+    publicUrl: z
+      .string()
+      .regex(/^https:\/\/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[1-9]\d{0,4})?(\/[A-Za-z0-9._~%/-]*)?$/, { error: "an https URL such as https://media.example.de/shop (host, optional port and path of a-z, 0-9, . _ ~ % / -)" })
+      .optional(),
     accessKey: secretValue,
     secretKey: secretValue,
   }),

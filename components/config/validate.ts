@@ -1,7 +1,9 @@
 import type { core } from "zod";
-import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, serverTypes } from "./catalog";
+import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
-import { cidrContains, isWorldOpen, parseIpv4Cidr } from "./net";
+import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
+import { SecretString } from "./secret";
+import { CONTROL_CHARACTER, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "./text";
 import { isPresent, ProblemList } from "./problems";
 import { StackConfig, stackConfigSchema } from "./schema";
 
@@ -14,6 +16,18 @@ const DAY_MS = 86_400_000;
 const reservedUserNames = new Set([
   "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
   "list", "irc", "gnats", "nobody", "sshd", "messagebus", "mysql", "redis", "prometheus", "nginx", AUTOMATION_USER,
+]);
+
+/**
+ * Groups that exist on the hosts before the users hook runs (Debian's base groups, the packages'
+ * and the blueprint's role groups, users.ts/sshd.ts): useradd creates a group named after each
+ * user and fails when that name is taken ("group shop-admin exists").
+ */
+const existingGroupNames = new Set([
+  "adm", "tty", "disk", "kmem", "dialout", "fax", "voice", "cdrom", "floppy", "tape", "sudo", "audio", "dip", "operator", "src",
+  "shadow", "utmp", "video", "sasl", "plugdev", "staff", "users", "nogroup", "input", "kvm", "render", "netdev", "crontab", "ssh",
+  "_ssh", "systemd-journal", "_chrony", "ssl-cert", "polkitd",
+  "shop-admin", "shop-deploy", "shop-readonly", "shop-ssh", "shop-managed",
 ]);
 
 /** zod's own messages start like this; anything else is a message written in schema.ts. */
@@ -75,7 +89,8 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
 
   const range = parseIpv4Cidr(config.network.ipRange);
   const subnet = parseIpv4Cidr(config.network.subnet);
-  if (!range) problems.add(["network", "ipRange"], "an IPv4 private range such as 10.10.0.0/16");
+  if (!range || !isPrivateIpv4Cidr(config.network.ipRange))
+    problems.add(["network", "ipRange"], "an IPv4 private range (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) such as 10.10.0.0/16");
   if (!subnet) problems.add(["network", "subnet"], "an IPv4 subnet such as 10.10.1.0/24");
   if (range && subnet) {
     if (!cidrContains(range, subnet)) problems.add(["network", "subnet"], `a subnet inside network.ipRange ${config.network.ipRange}`);
@@ -106,6 +121,8 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
   config.users.forEach((u, i) => {
     if (reservedUserNames.has(u.name) || u.name.startsWith("systemd-"))
       problems.add(["users", i, "name"], "a personal account name, not a system account (root, www-data, mysql, shopops, systemd-*, …)");
+    else if (existingGroupNames.has(u.name) || u.name.startsWith("_"))
+      problems.add(["users", i, "name"], "a name that is not already a group on the hosts (adm, sudo, ssh, shop-admin, shop-deploy, shop-readonly, shop-ssh, shop-managed, …)");
     else if (userNames.has(u.name)) problems.add(["users", i, "name"], `a name used once (also users[${userNames.get(u.name)}])`);
     else userNames.set(u.name, i);
     if (u.expires) {
@@ -118,12 +135,14 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     warnings.push("users: no admin declared; nobody but the automation user can administer the hosts");
 
   config.firewall.extraRules.forEach((rule, i) => {
+    if (rule.protocol === "icmp" && rule.port !== undefined)
+      problems.add(["firewall", "extraRules", i, "port"], "no port with protocol icmp (ICMP has no ports; the Hetzner API refuses one)");
     const worldOpen = rule.sourceIps.some(isWorldOpen);
     const opened = sensitivePorts.filter((p) => portCovers(rule.port, rule.protocol, p));
     if (worldOpen && opened.length && !rule.waiver)
       problems.add(
         ["firewall", "extraRules", i],
-        `no world-open (0.0.0.0/0, ::/0) rule on port ${opened.join(", ")} unless it carries waiver: "<reason>"`,
+        `no world-open rule (a source wider than /${WORLD_OPEN_IPV4_PREFIX} IPv4 or /${WORLD_OPEN_IPV6_PREFIX} IPv6) on port ${opened.join(", ")} unless it carries waiver: "<reason>"`,
         { port: rule.port ?? "any", sourceIps: rule.sourceIps },
       );
   });
@@ -149,6 +168,17 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     if (!d.apex && !d.www && d.extraHosts.length === 0) problems.add(["domains", i], "at least one of apex, www or extraHosts");
   });
 
+  if (!config.dns.proxied && config.dns.cloudflareOnly === true)
+    problems.add(["dns", "cloudflareOnly"], "false (or unset) when dns.proxied is false: visitors then connect directly and nginx would refuse every one");
+
+  const upload = parseInt(config.php.uploadMaxFilesize, 10);
+  if (upload > NGINX_CLIENT_MAX_BODY_MB)
+    problems.add(["php", "uploadMaxFilesize"], `at most ${NGINX_CLIENT_MAX_BODY_MB}M, nginx's client_max_body_size (a larger upload is refused before PHP sees it)`);
+  if (upload >= parseInt(config.php.memoryLimit, 10))
+    problems.add(["php", "uploadMaxFilesize"], `less than php.memoryLimit (${config.php.memoryLimit}): post_max_size equals it and must fit in memory_limit`);
+
+  secretValueChecks(config, problems);
+
   const backupLocation = config.backup.location ?? config.locations[0];
   if (networkZoneOf[backupLocation] !== zones[0]) warnings.push(`backup.location ${backupLocation} is outside the servers' network zone`);
 
@@ -156,6 +186,29 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     warnings.push("deployerCidrs is empty: converge reaches the hosts over SSH, so the machine running `pulumi up` must be inside adminCidrs");
 
   return warnings;
+}
+
+/**
+ * Real secret values (offline they are placeholders) end up in host files: the ones in
+ * Shopware's unquoted .env.local must be dotenv-safe, the rest one line for secrets.env.
+ * A problem names the key and never the value.
+ */
+function secretValueChecks(config: StackConfig, problems: ProblemList): void {
+  const check = (path: (string | number)[], secret: SecretString | undefined, inEnvLocal: boolean) => {
+    if (!secret) return;
+    const value = secret.reveal();
+    if (inEnvLocal && !DOTENV_SAFE.test(value)) problems.add(path, `a value of ${DOTENV_SAFE_TEXT} (it is written unquoted into .env.local)`, secret);
+    else if (CONTROL_CHARACTER.test(value) || value.includes("{{")) problems.add(path, "a one-line value without control characters or '{{'", secret);
+  };
+  check(["appSecret"], config.appSecret, true);
+  check(["media", "accessKey"], config.media.accessKey, true);
+  check(["media", "secretKey"], config.media.secretKey, true);
+  check(["backup", "heartbeatUrl"], config.backup.heartbeatUrl, false);
+  check(["monitoring", "heartbeatUrl"], config.monitoring.heartbeatUrl, false);
+  config.monitoring.webhooks.forEach((h, i) => {
+    check(["monitoring", "webhooks", i, "url"], h.url, false);
+    check(["monitoring", "webhooks", i, "routingKey"], h.routingKey, false);
+  });
 }
 
 export function parseConfig(raw: unknown, problems: ProblemList): StackConfig | undefined {

@@ -1,7 +1,7 @@
 import type { NodeSpec, ShopSpec } from "../config";
 import { dbPrimary, dbReplicas } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
-import { calendarIntervalSeconds } from "./calendar";
+import { calendarIntervalSeconds } from "../config/calendar";
 import { renderEnvFile } from "./envFile";
 import { readShopFile } from "./shopFiles";
 import { SHOP_DB_NAME, SHOP_SHARED } from "./shopware";

@@ -6,15 +6,14 @@
  * Renderers never build host files or reports from user text without one of these.
  */
 
+import { CONTROL_CHARACTER as CONTROL, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "../config/text";
+
 export class EscapeError extends Error {
   constructor(syntax: string, value: string, allowed: string) {
     super(`${syntax}: refused ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}; allowed: ${allowed}`);
     this.name = "EscapeError";
   }
 }
-
-/** C0 controls, DEL and the Unicode line/paragraph separators: nothing a one-line value may hold. */
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** True when the text holds no control character (escapers that must not echo a secret check first). */
 export function isOneLine(value: string): boolean {
@@ -56,7 +55,7 @@ export function envFileValue(value: string): string {
  * backslashes, backticks, spaces, `#` and `{` passes (URLs, host names, regions, ids).
  */
 export function dotenvValue(value: string): string {
-  if (!/^[A-Za-z0-9_.,:/@%+=~?&-]*$/.test(value)) refuse(".env.local", value, "letters, digits and _ . , : / @ % + = ~ ? & -");
+  if (!DOTENV_SAFE.test(value)) refuse(".env.local", value, DOTENV_SAFE_TEXT);
   return value;
 }
 

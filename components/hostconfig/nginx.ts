@@ -1,4 +1,4 @@
-import type { NodeSpec, ShopSpec } from "../config";
+import { NGINX_CLIENT_MAX_BODY_MB, type NodeSpec, type ShopSpec } from "../config";
 import type { BundleRenderer } from "./types";
 import { commentText, nginxString } from "./escape";
 import { PHP_FPM_SOCKET } from "./php";
@@ -34,7 +34,7 @@ http {
     server_tokens off;
     keepalive_timeout 65s;
     # The LB keeps connections open; requests larger than this are rejected (Shopware uploads).
-    client_max_body_size 128M;
+    client_max_body_size ${NGINX_CLIENT_MAX_BODY_MB}M;
     client_body_buffer_size 128k;
     types_hash_max_size 2048;
     server_names_hash_bucket_size 128;
@@ -70,7 +70,7 @@ server {
     server_name ${spec.hostnames.join(" ")};
     root ${SHOP_CURRENT}/public;
     index index.php;
-    client_max_body_size 128M;
+    client_max_body_size ${NGINX_CLIENT_MAX_BODY_MB}M;
 
     # The LB is the only proxy we trust to name the client: behind Cloudflare that is the
     # Cloudflare edge, which the origin lock-down in shop.d checks.

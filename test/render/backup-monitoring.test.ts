@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
 import { backups } from "../../components/hostconfig/backup";
-import { calendarIntervalSeconds } from "../../components/hostconfig/calendar";
+import { calendarIntervalSeconds } from "../../components/config/calendar";
 import { health } from "../../components/hostconfig/health";
 import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
 import { allStacks, stackSpec } from "../helpers/stacks";

@@ -36,7 +36,7 @@ const cases: BadCase[] = [
   { name: "no domains", mutate: (c) => (c["shop:domains"] = []), key: "shop:domains", allowed: /at least 1/ },
   { name: "zone id not hex", mutate: (c) => (c["shop:domains"][0].zoneId = "my-zone"), key: "shop:domains[0].zoneId", allowed: /32 lower-case hex/ },
   { name: "zone in upper case", mutate: (c) => (c["shop:domains"][0].zone = "Demo-Moebel.DE"), key: "shop:domains[0].zone", allowed: /lower-case DNS name/ },
-  { name: "dns target neither lb nor IP", mutate: (c) => (c["shop:dns"] = { target: "old-host" }), key: "shop:dns.target", allowed: /lb or an IPv4\/IPv6 address/ },
+  { name: "dns target neither lb nor IP", mutate: (c) => (c["shop:dns"] = { target: "old-host" }), key: "shop:dns.target", allowed: /lb, or a public IPv4\/IPv6 address/ },
   { name: "malformed admin CIDR", mutate: (c) => (c["shop:adminCidrs"] = ["10.0.0.300/32"]), key: "shop:adminCidrs[0]", allowed: /CIDR/ },
   { name: "admin CIDR without prefix", mutate: (c) => (c["shop:adminCidrs"] = ["198.51.100.10"]), key: "shop:adminCidrs[0]", allowed: /CIDR/ },
   { name: "no admin CIDRs", mutate: (c) => (c["shop:adminCidrs"] = []), key: "shop:adminCidrs", allowed: /at least one admin CIDR/ },

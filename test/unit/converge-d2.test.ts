@@ -35,7 +35,7 @@ function planOf(dir: string, file: string, out: string) {
 }
 
 const php = (c: Config) => {
-  c["shop:php"] = { memoryLimit: "1024M", maxExecutionTime: 120, uploadMaxFilesize: "256M" };
+  c["shop:php"] = { memoryLimit: "1024M", maxExecutionTime: 120, uploadMaxFilesize: "96M" };
 };
 
 test("users, thresholds and PHP settings change converge triggers, never a Server input", (t) => {

@@ -16,6 +16,7 @@ const KEYWORDS: Record<string, number> = {
   annually: 366 * 86400,
 };
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const MINUTES_PER_WEEK = 7 * 1440;
 
 function unsupported(expr: string): Error {
@@ -41,7 +42,8 @@ function fieldValues(field: string, size: number, expr: string): number[] {
 function weekdayValues(field: string, expr: string): number[] {
   const out = new Set<number>();
   for (const part of field.toLowerCase().split(",")) {
-    const [from, to] = part.split("..").map((d) => WEEKDAYS.indexOf(d.slice(0, 3)));
+    // systemd takes the three-letter or the full English name, nothing in between.
+    const [from, to] = part.split("..").map((d) => Math.max(WEEKDAYS.indexOf(d), WEEKDAY_NAMES.indexOf(d)));
     const end = to ?? from;
     if (from < 0 || end < 0 || end < from) throw unsupported(expr);
     for (let d = from; d <= end; d++) out.add(d);
@@ -60,14 +62,29 @@ export function calendarIntervalSeconds(expr: string): number {
   else if (parts.length === 1 && /^\d|\*/.test(parts[0])) date = parts[0];
   else if (parts.length === 1) days = weekdayValues(parts[0], expr);
   else if (parts.length > 2) throw unsupported(expr);
-  if (/^\*-\*-\d{1,2}$/.test(date)) return KEYWORDS.monthly;
-  if (date !== "*-*-*") throw unsupported(expr);
   const [hourField, minuteField, ...rest] = time.split(":");
   if (minuteField === undefined || rest.length > 1) throw unsupported(expr);
   const hours = fieldValues(hourField, 24, expr);
   const minutes = fieldValues(minuteField, 60, expr);
+  if (rest.length) fieldValues(rest[0], 60, expr);
+  const monthDay = /^\*-\*-(\d{1,2})$/.exec(date);
+  if (monthDay) {
+    if (Number(monthDay[1]) < 1 || Number(monthDay[1]) > 31) throw unsupported(expr);
+    return KEYWORDS.monthly;
+  }
+  if (date !== "*-*-*") throw unsupported(expr);
   const elapses = days.flatMap((d) => hours.flatMap((h) => minutes.map((m) => d * 1440 + h * 60 + m))).sort((a, b) => a - b);
   let gap = elapses[0] + MINUTES_PER_WEEK - elapses[elapses.length - 1];
   for (let i = 1; i < elapses.length; i++) gap = Math.max(gap, elapses[i] - elapses[i - 1]);
   return gap * 60;
+}
+
+/** Why an OnCalendar expression is refused, or undefined when this module (and systemd) accept it. */
+export function calendarProblem(expr: string): string | undefined {
+  try {
+    calendarIntervalSeconds(expr);
+    return undefined;
+  } catch {
+    return 'a systemd OnCalendar expression of the forms hourly/daily/weekly/…, "[Mon..Fri] *-*-* HH:MM[:SS]" or "*-*-DD HH:MM" with hours 0–23, minutes and seconds 0–59, days 1–31';
+  }
 }
