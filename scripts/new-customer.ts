@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isMap, isScalar, isSeq, parseDocument, YAMLMap } from "yaml";
-import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
+import { Document, isCollection, isMap, isScalar, Scalar, YAMLMap } from "yaml";
+import { adminCidrSchema, buildSpec, dnsNameSchema, isStackName, readStackFile, SecretString, ShopSpec, STACK_NAME_RULE, StackFile, stackFilePath, zoneIdSchema } from "../components/config";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/offlinePlan";
 
@@ -12,123 +12,128 @@ const PROFILES = ["small", "standard", "large"];
 const ZONE_ID_TODO = "0".repeat(32);
 const ADMIN_CIDR_TODO = "192.0.2.1/32";
 const PHONE_TODO = "+49 000 0000000";
+const HOSTER = { name: "Hetzner Online", email: "support@hetzner.com", phone: "+49 9831 5050" };
 
 interface Inputs {
   name: string;
   domain: string;
   profile?: string;
-  zoneId: string;
+  zoneId?: string;
   adminCidr?: string;
 }
 
-/** A fresh stack file; each key carries a comment that says what it is for. */
-function freshStack(i: Inputs): string {
-  return `# ${i.name}: created by \`npm run new-customer\`. Replace every TODO, then follow the printed steps.
-config:
-  # Customer slug: every resource is labelled customer=<this>.
-  shop:customer: ${i.name}
-  # production or staging. Production demands dedicated vCPU (OPS-3), alert webhooks (HW-3) and an admin user (SEC-3).
-  shop:environment: production
-  # small: 2 nodes (app + one DB role each); standard: 2 app + DB primary/replica; large: 3+ app nodes (D9).
-  shop:profile: ${i.profile ?? "standard"}
-  # Hetzner locations, all in one network zone; nodes are spread over them in order.
-  shop:locations: [fsn1]
-  # Checked against the Shopware/PHP/MariaDB matrix when validated (SW-2).
-  shop:shopwareVersion: 6.6.10.4
-  # Server type per role: dedicated-vCPU ccx* for production.
-  shop:serverTypes:
-    app: ccx23
-    db: ccx23
-  # One entry per Cloudflare zone; apex and www are served unless turned off.
-  shop:domains:
-    - zone: ${i.domain}
-      # TODO: the zone id from the Cloudflare dashboard (Overview → API → Zone ID).
-      zoneId: "${i.zoneId}"
-  # Who may reach SSH (SEC-1). TODO: the agency's office or VPN addresses.
-  shop:adminCidrs: [${i.adminCidr ?? ADMIN_CIDR_TODO}]
-  # Where \`pulumi up\` runs from: converge connects over SSH from there (D2).
-  shop:deployerCidrs: []
-  # The runbook's contacts (OPS-2). TODO: real names, phones and e-mails.
-  shop:contacts:
-    owner: { name: Owner of ${i.domain}, email: owner@${i.domain}, phone: ${PHONE_TODO} }
-    onCall: { name: On-call rotation, email: oncall@${i.domain}, phone: ${PHONE_TODO} }
-    hoster: { name: Hetzner Online, email: support@hetzner.com, phone: +49 9831 5050 }
-  # One entry per person with their own key; role admin, deploy or readonly; expires for temporary access (SEC-3).
-  shop:users: []
-  # Alert webhooks (HW-3); each url is a secret set with pulumi config set --secret.
-  shop:monitoring:
-    webhooks:
-      - name: ops-alerts
-        type: slack
-  # S3-compatible bucket for Shopware's shared files (D7); the keys are secrets.
-  shop:media:
-    endpoint: https://fsn1.your-objectstorage.com
-    bucket: ${i.name}-media
-    region: fsn1
-`;
+type Tree = Record<string, unknown>;
+
+/** One `shop:` key of the new file: its value, the comment above it, and whether the customer must fill it in. */
+interface Entry {
+  key: string;
+  value: unknown;
+  comment: string;
+  /** Values in it that the agency must replace, each a TODO in the comment. */
+  todos?: string[];
+  flow?: boolean;
 }
 
-/** Removes `secure:` leaves (ciphertext of the source stack's key, useless here); returns their paths. */
-function dropSecureValues(node: unknown, at: string, dropped: string[]): void {
-  if (!isMap(node)) {
-    if (node && typeof node === "object" && "items" in node)
-      (node as { items: unknown[] }).items.forEach((el, idx) => {
-        if (isMap(el) && el.has("secure")) dropped.push(`${at}[${idx}]`);
-        else dropSecureValues(el, `${at}[${idx}]`, dropped);
-      });
-    return;
-  }
-  for (const pair of [...node.items]) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    const here = at ? `${at}.${key}` : key;
-    if (isMap(pair.value) && pair.value.has("secure")) {
-      dropped.push(here);
-      node.delete(pair.key);
-    } else dropSecureValues(pair.value, here, dropped);
-  }
+/**
+ * Keys that describe a stack's shape (sizes, schedules, thresholds, software): --from copies
+ * these. Everything about the source customer — people, keys, CIDRs, contacts, domains, DNS,
+ * firewall and access lists, secrets, the provider keys and `encryptionsalt` — stays behind.
+ */
+const SHAPE_KEYS = ["environment", "profile", "appNodes", "locations", "image", "shopwareVersion", "serverTypes", "network", "loadBalancer", "protection", "serverBackups", "backup", "php", "updates"] as const;
+
+/** A copy without SecretStrings (placeholders or ciphertext of the source stack's key). */
+function withoutSecrets(value: unknown): unknown {
+  if (value instanceof SecretString) return undefined;
+  if (Array.isArray(value)) return value.map(withoutSecrets).filter((v) => v !== undefined);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v instanceof SecretString ? [] : [[k, withoutSecrets(v)]])));
+  return value;
 }
 
-/** A copy of an existing customer's stack: same shape and team, new customer facts, no secrets. */
-function stackFrom(source: string, i: Inputs): string {
-  const doc = parseDocument(fs.readFileSync(source, "utf8"));
+/** The source stack's shape keys, read and validated like any stack file, secrets removed. */
+function shapeOf(source: StackFile): Tree {
+  const shape: Tree = {};
+  for (const key of SHAPE_KEYS) if (source.raw[key] !== undefined) shape[key] = withoutSecrets(source.raw[key]);
+  // Webhook names and types are shape; their URLs and routing keys are the source's secrets,
+  // and a PagerDuty service belongs to one customer.
+  const hooks = (source.raw.monitoring as Tree | undefined)?.webhooks;
+  const monitoring = withoutSecrets(source.raw.monitoring) as Tree | undefined;
+  if (monitoring) {
+    delete monitoring.heartbeatUrl;
+    if (Array.isArray(hooks)) monitoring.webhooks = (monitoring.webhooks as Tree[]).filter((h) => h.type !== "pagerduty").map((h) => ({ name: h.name, type: h.type }));
+    shape.monitoring = monitoring;
+  }
+  const media = source.raw.media as Tree | undefined;
+  if (media) shape.media = { endpoint: media.endpoint, region: media.region };
+  const contacts = source.raw.contacts as Tree | undefined;
+  // The agency's and the hoster's own contacts are the same for every customer.
+  if (contacts) shape.contacts = Object.fromEntries(["agency", "hoster"].filter((k) => contacts[k]).map((k) => [k, contacts[k]]));
+  return shape;
+}
+
+/** The new stack's keys, in file order; `shape` (from --from) overrides the defaults. */
+function entries(i: Inputs, shape: Tree): Entry[] {
+  const todoContact = (role: string) => ({ name: `${role} of ${i.domain}`, email: `${role.toLowerCase().replace(/[^a-z]/g, "")}@${i.domain}`, phone: PHONE_TODO });
+  const contacts = { owner: todoContact("Owner"), onCall: todoContact("On-call"), ...((shape.contacts as Tree | undefined) ?? { hoster: HOSTER }) };
+  const monitoring = (shape.monitoring as Tree | undefined) ?? {};
+  if (!Array.isArray(monitoring.webhooks) || !monitoring.webhooks.length) monitoring.webhooks = [{ name: "ops-alerts", type: "slack" }];
+  const media = { endpoint: "https://fsn1.your-objectstorage.com", region: "fsn1", ...((shape.media as Tree | undefined) ?? {}), bucket: `${i.name}-media` };
+  const list: Entry[] = [
+    { key: "customer", value: i.name, comment: "Customer slug: every resource is labelled customer=<this>." },
+    { key: "environment", value: shape.environment ?? "production", comment: "production or staging. Production demands dedicated vCPU (OPS-3), alert webhooks (HW-3) and an admin user (SEC-3)." },
+    { key: "profile", value: i.profile ?? shape.profile ?? "standard", comment: "small: 2 nodes (app + one DB role each); standard: 2 app + DB primary/replica; large: 3+ app nodes (D9)." },
+    ...(i.profile === undefined && shape.appNodes !== undefined ? [{ key: "appNodes", value: shape.appNodes, comment: "App node count (profile large: 3 or more)." }] : []),
+    { key: "locations", value: shape.locations ?? ["fsn1"], comment: "Hetzner locations, all in one network zone; nodes are spread over them in order.", flow: true },
+    ...(shape.image !== undefined ? [{ key: "image", value: shape.image, comment: "debian-12 or debian-13." }] : []),
+    { key: "shopwareVersion", value: shape.shopwareVersion ?? "6.6.10.4", comment: "Checked against the Shopware/PHP/MariaDB matrix when validated (SW-2)." },
+    { key: "serverTypes", value: shape.serverTypes ?? { app: "ccx23", db: "ccx23" }, comment: "Server type per role: dedicated-vCPU ccx* for production." },
+    ...(["network", "loadBalancer", "protection", "serverBackups", "backup", "php", "updates"] as const)
+      .filter((k) => shape[k] !== undefined)
+      .map((k) => ({ key: k, value: shape[k], comment: `Copied from the source stack's shape (${k}).` })),
+    {
+      key: "domains",
+      value: [{ zone: i.domain, zoneId: i.zoneId ?? ZONE_ID_TODO }],
+      comment: "One entry per Cloudflare zone; apex and www are served unless turned off.",
+      todos: i.zoneId ? [] : ["the zone id from the Cloudflare dashboard (Overview → API → Zone ID)"],
+    },
+    {
+      key: "adminCidrs",
+      value: [i.adminCidr ?? ADMIN_CIDR_TODO],
+      comment: "Who may reach SSH (SEC-1).",
+      todos: i.adminCidr ? [] : ["the agency's office or VPN addresses"],
+      flow: true,
+    },
+    { key: "deployerCidrs", value: [], comment: "Where `pulumi up` runs from: converge connects over SSH from there (D2).", flow: true },
+    {
+      key: "contacts",
+      value: contacts,
+      comment: "The runbook's contacts (OPS-2).",
+      todos: ["the owner's name, e-mail and phone", "the on-call name, e-mail and phone"],
+    },
+    { key: "users", value: [], comment: "One entry per person with their own key; role admin, deploy or readonly; expires for temporary access (SEC-3).", flow: true },
+    { key: "monitoring", value: monitoring, comment: "Alert webhooks (HW-3); each url is a secret set with pulumi config set --secret." },
+    { key: "media", value: media, comment: "S3-compatible bucket for Shopware's shared files (D7); the keys are secrets." },
+  ];
+  return list;
+}
+
+/** The stack file as a YAML document: every value goes through the serializer, each key gets its comment. */
+function renderStack(i: Inputs, shape: Tree, header: string): { text: string; todos: number } {
+  const list = entries(i, shape);
+  const doc = new Document({ config: Object.fromEntries(list.map((e) => [`shop:${e.key}`, e.value])) });
+  doc.commentBefore = ` ${header}`;
   const config = doc.get("config") as YAMLMap;
-  const dropped: string[] = [];
-  for (const pair of config.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    if (key.startsWith("shop:")) dropSecureValues(pair.value, key, dropped);
+  let todos = 0;
+  for (const e of list) {
+    const pair = config.items.find((p) => isScalar(p.key) && p.key.value === `shop:${e.key}`)!;
+    const marks = (e.todos ?? []).map((t) => `TODO: ${t}.`);
+    todos += marks.length;
+    (pair.key as Scalar).commentBefore = [e.comment, ...marks].map((l) => ` ${l}`).join("\n");
+    if (e.flow && isCollection(pair.value)) pair.value.flow = true;
   }
-  // The source's header describes the source customer: replace it.
-  const header = ` ${i.name}: created by \`npm run new-customer\` from ${path.basename(source)}. Replace every TODO, then follow the printed steps.`;
-  doc.commentBefore = header;
-  const contents = doc.contents as YAMLMap;
-  contents.commentBefore = undefined;
-  const first = contents.items[0];
-  if (first && isScalar(first.key)) first.key.commentBefore = undefined;
-  config.set("shop:customer", i.name);
-  if (i.profile) {
-    config.set("shop:profile", i.profile);
-    config.delete("shop:appNodes");
-  }
-  const domains = doc.createNode([{ zone: i.domain, zoneId: i.zoneId }]);
-  config.set("shop:domains", domains);
-  const domainsPair = config.items.find((p) => isScalar(p.key) && p.key.value === "shop:domains");
-  if (domainsPair && isScalar(domainsPair.key)) domainsPair.key.commentBefore = " TODO: zoneId from the Cloudflare dashboard (Overview → API → Zone ID).";
-  // A PagerDuty routing key belongs to one customer's service: such hooks do not carry over.
-  const hooks = config.getIn(["shop:monitoring", "webhooks"]);
-  if (isSeq(hooks)) {
-    hooks.items = hooks.items.filter((h) => !(isMap(h) && h.get("type") === "pagerduty"));
-    if (!hooks.items.length) hooks.items.push(doc.createNode({ name: "ops-alerts", type: "slack" }));
-  }
-  // Customer-specific facts of the source do not carry over.
-  for (const key of ["shop:dns", "shop:firewall", "shop:access"]) config.delete(key);
-  config.deleteIn(["shop:media", "publicUrl"]);
-  if (i.adminCidr) config.set("shop:adminCidrs", doc.createNode([i.adminCidr], { flow: true }));
-  config.setIn(["shop:contacts", "owner"], doc.createNode({ name: `Owner of ${i.domain}`, email: `owner@${i.domain}`, phone: PHONE_TODO }, { flow: true }));
-  config.setIn(["shop:contacts", "onCall"], doc.createNode({ name: "On-call rotation", email: `oncall@${i.domain}`, phone: PHONE_TODO }, { flow: true }));
-  const contactsPair = config.items.find((p) => isScalar(p.key) && p.key.value === "shop:contacts");
-  if (contactsPair && isScalar(contactsPair.key)) contactsPair.key.commentBefore = " TODO: the new customer's owner and on-call phone and e-mail.";
-  config.setIn(["shop:media", "bucket"], `${i.name}-media`);
-  return doc.toString({ lineWidth: 0 });
+  const contacts = config.get("shop:contacts");
+  if (isMap(contacts)) for (const c of contacts.items) if (isCollection(c.value)) c.value.flow = true;
+  return { text: doc.toString({ lineWidth: 0 }), todos };
 }
 
 /** The `pulumi config set --secret` lines for every secret the file leaves unset. */
@@ -146,31 +151,45 @@ function secretSteps(spec: ShopSpec, stack: string): string[] {
   return lines;
 }
 
+/** A flag's value checked by the same rule as the key it becomes; the error names both. */
+function checkFlag(flag: string, key: string, value: string, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }): string {
+  const r = schema.safeParse(value);
+  if (!r.success) fail(`error: --${flag}: found ${JSON.stringify(value)}; allowed: ${r.error?.issues[0]?.message ?? "a valid value"} (it becomes ${key})`);
+  return value;
+}
+
 runMain(async () => {
   const { flags, positional } = parseArgs(process.argv.slice(2));
   rejectUnknownFlags(flags, ["domain", "profile", "from", "zone-id", "admin-cidr", "stacks-dir"], USAGE);
   const [name, ...extra] = positional;
   if (!name || extra.length) fail(`error: name exactly one new stack\n${USAGE}`);
-  if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name)) fail(`error: NAME: found ${JSON.stringify(name)}; allowed: 3–32 characters of a-z, 0-9 and '-', starting with a letter (it is also the customer slug)`);
+  if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name) || !isStackName(name))
+    fail(`error: NAME: found ${JSON.stringify(name)}; allowed: 3–32 characters of a-z, 0-9 and '-', starting with a letter (it is also the customer slug, and ${STACK_NAME_RULE})`);
   if (typeof flags.domain !== "string") fail(`error: --domain is required\n${USAGE}`);
   const profile = flags.profile;
-  if (profile !== undefined && !PROFILES.includes(String(profile))) fail(`error: --profile: found ${String(profile)}; allowed: ${PROFILES.join(", ")}`);
+  if (profile !== undefined && !PROFILES.includes(String(profile))) fail(`error: --profile: found ${JSON.stringify(String(profile))}; allowed: ${PROFILES.join(", ")}`);
+  const inputs: Inputs = {
+    name,
+    domain: checkFlag("domain", "shop:domains[0].zone", flags.domain, dnsNameSchema),
+    profile: profile as string | undefined,
+    zoneId: typeof flags["zone-id"] === "string" ? checkFlag("zone-id", "shop:domains[0].zoneId", flags["zone-id"], zoneIdSchema) : undefined,
+    // One CIDR per flag: "a, 0.0.0.0/0" is refused, never split into two.
+    adminCidr: typeof flags["admin-cidr"] === "string" ? checkFlag("admin-cidr", "shop:adminCidrs[0]", flags["admin-cidr"], adminCidrSchema) : undefined,
+  };
   const stacksDir = typeof flags["stacks-dir"] === "string" ? path.resolve(flags["stacks-dir"]) : path.join(PROJECT_ROOT, "stacks");
   const target = stackFilePath(stacksDir, name);
   if (fs.existsSync(target)) fail(`error: ${target} exists; new-customer never overwrites a stack file`);
-  const inputs: Inputs = {
-    name,
-    domain: flags.domain,
-    profile: profile as string | undefined,
-    zoneId: typeof flags["zone-id"] === "string" ? flags["zone-id"] : ZONE_ID_TODO,
-    adminCidr: typeof flags["admin-cidr"] === "string" ? flags["admin-cidr"] : undefined,
-  };
-  let text: string;
-  if (typeof flags.from === "string") {
-    const source = stackFilePath(stacksDir, flags.from);
+  let rendered: { text: string; todos: number };
+  const header = (from?: string) => `${name}: created by \`npm run new-customer\`${from ? ` with the shape of ${from}` : ""}. Replace every TODO, then follow the printed steps.`;
+  if (flags.from !== undefined) {
+    const from = String(flags.from);
+    // A stack name, never a path: stackFilePath refuses anything else, so --from stays in the stacks folder.
+    if (!isStackName(from)) fail(`error: --from: found ${JSON.stringify(from)}; allowed: the name of a stack in ${stacksDir} (${STACK_NAME_RULE})`);
+    const source = stackFilePath(stacksDir, from);
     if (!fs.existsSync(source)) fail(`error: --from: no stack file ${source}`);
-    text = stackFrom(source, inputs);
-  } else text = freshStack(inputs);
+    rendered = renderStack(inputs, shapeOf(readStackFile(source, from)), header(from));
+  } else rendered = renderStack(inputs, {}, header());
+  const text = rendered.text;
 
   // Validate exactly as the plan will read it, before anything lands in stacks/.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "new-customer-"));
@@ -185,7 +204,7 @@ runMain(async () => {
   fs.mkdirSync(stacksDir, { recursive: true });
   fs.writeFileSync(target, text, { flag: "wx" });
 
-  const todos = text.split("\n").filter((l) => l.includes("TODO")).length;
+  const todos = rendered.todos;
   const out = [
     `Wrote ${path.relative(process.cwd(), target) || target} (validated: ${spec.nodes.length} hosts, profile ${spec.profile}).`,
     "",

@@ -34,6 +34,8 @@ const oneLine = (min: number, max: number) =>
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: "a lower-case DNS name such as shop.example.de" });
+/** Exported for CLI flags that become these keys (new-customer --domain, --zone-id). */
+export const dnsNameSchema = hostname;
 const label = z.string().regex(/^(@|\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/, { error: "'@', '*' or one DNS label such as b2b" });
 const email = z.string().max(254).regex(/^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$/, { error: "an e-mail address" });
 const phone = z.string().regex(/^\+[0-9][0-9 ()/-]{5,20}$/, { error: "a phone number in international form, such as +49 30 1234567" });
@@ -116,10 +118,13 @@ const webhook = z.strictObject({
   routingKey: secretValue.optional(),
 });
 
+export const zoneIdSchema = z.string().regex(/^[0-9a-f]{32}$/, { error: "a Cloudflare zone id (32 lower-case hex characters)" });
+export const adminCidrSchema = boundedCidr;
+
 const domain = z.strictObject({
   zone: hostname,
   /** Cloudflare zone id: 32 hex characters. */
-  zoneId: z.string().regex(/^[0-9a-f]{32}$/, { error: "a Cloudflare zone id (32 lower-case hex characters)" }),
+  zoneId: zoneIdSchema,
   apex: z.boolean().default(true),
   www: z.boolean().default(true),
   extraHosts: z.array(label).default([]),
