@@ -1,4 +1,5 @@
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
+import { yamlDocument } from "./escape";
 import { AUTOMATION_USER } from "../config";
 import type { NodeSpec, ShopSpec } from "../config";
 import { SHOP_APPLY_PATH } from "./base";
@@ -87,5 +88,5 @@ export function renderUserData(spec: ShopSpec, node: NodeSpec, automationPublicK
     // runcmd runs after the packages are installed (jq is one of them).
     runcmd: [[SHOP_APPLY_PATH, BOOTSTRAP_BUNDLE_PATH]],
   };
-  return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
+  return `#cloud-config\n${yamlDocument(config)}`;
 }

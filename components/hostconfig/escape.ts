@@ -6,6 +6,7 @@
  * Renderers never build host files or reports from user text without one of these.
  */
 
+import { stringify } from "yaml";
 import { CONTROL_CHARACTER as CONTROL, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "../config/text";
 
 export class EscapeError extends Error {
@@ -41,8 +42,9 @@ export function commentText(value: string): string {
 
 /**
  * `KEY='value'` files read by bash `source`, systemd's EnvironmentFile= and Python alike
- * (envFile.ts): single-quoted, `'` written as `'\''`; a line break cannot be carried by all
- * three readers, so it is refused.
+ * (envFile.ts): a shell single-quoted word, `'` written as `'\''`; a line break cannot be
+ * carried by all three readers, so it is refused. This is also the shell escaper: no host file
+ * embeds stack values in shell code other than through such env files.
  */
 export function envFileValue(value: string): string {
   if (CONTROL.test(value)) refuse("env file", value, "one line without control characters");
@@ -88,18 +90,13 @@ export function systemdValue(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/%/g, "%%");
 }
 
-/** A shell word: single-quoted, `'` as `'\''`; NUL cannot be passed to a program at all. */
-export function shellWord(value: string): string {
-  if (value.includes("\0")) refuse("shell", value, "text without NUL");
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
-
 /**
- * A YAML flow scalar: a double-quoted string with JSON's escapes, which YAML 1.2 reads back
- * exactly (JSON is a subset of YAML); no alias, tag, comment or new key can start inside it.
+ * A YAML document (cloud-init user data) from plain data, by the yaml library's serializer:
+ * it quotes every scalar that would otherwise read as another type, a comment, an alias or a
+ * new key, so no value can change the document's structure.
  */
-export function yamlString(value: string): string {
-  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+export function yamlDocument(value: unknown): string {
+  return stringify(value, { lineWidth: 0 });
 }
 
 /**
