@@ -34,7 +34,7 @@ function nonFinite(n: number): string {
 export function describeValue(value: unknown, at: readonly PropertyKey[] = []): string {
   if (value === undefined) return "nothing";
   if (value instanceof SecretString) return "[secret]";
-  if (isSecretPath(at)) return HIDDEN;
+  if (isSecretPath(at) || (isAboveSecret(at) && typeof value !== "object")) return HIDDEN;
   if (typeof value === "number" && !Number.isFinite(value)) return nonFinite(value);
   const text = JSON.stringify(redactSecrets(value, at)) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -43,7 +43,7 @@ export function describeValue(value: unknown, at: readonly PropertyKey[] = []): 
 /** A copy of the value with secret leaves hidden and non-finite numbers spelled out. */
 function redactSecrets(value: unknown, at: readonly PropertyKey[]): unknown {
   if (value instanceof SecretString) return "[secret]";
-  if (isSecretPath(at)) return "(hidden)";
+  if (isSecretPath(at) || (isAboveSecret(at) && (value === null || typeof value !== "object"))) return "(hidden)";
   if (typeof value === "number" && !Number.isFinite(value)) return nonFinite(value);
   if (Array.isArray(value)) return value.map((el, i) => redactSecrets(el, [...at, i]));
   if (value && typeof value === "object")
@@ -51,10 +51,23 @@ function redactSecrets(value: unknown, at: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/**
+ * True when a secret leaf lies below the path (monitoring.webhooks[0] holds a url): a scalar
+ * typed there is most likely the secret itself, one level too high.
+ */
+function isAboveSecret(path: readonly PropertyKey[]): boolean {
+  if (!path.length) return false;
+  const pattern = patternOf(path);
+  return (secretPaths as readonly string[]).some((p) => p.startsWith(`${pattern}.`) || p.startsWith(`${pattern}[]`));
+}
+
+function patternOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
+}
+
 /** True when the path is a secret leaf such as monitoring.webhooks[2].url. */
 export function isSecretPath(path: readonly PropertyKey[]): boolean {
-  const pattern = path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
-  return (secretPaths as readonly string[]).includes(pattern);
+  return (secretPaths as readonly string[]).includes(patternOf(path));
 }
 
 /** True when the key at the end of `path` is written in the config (even as null). */

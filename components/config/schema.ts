@@ -40,7 +40,10 @@ const label = z.string().regex(/^(@|\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/, { 
 const email = z.string().max(254).regex(/^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$/, { error: "an e-mail address" });
 const phone = z.string().regex(/^\+[0-9][0-9 ()/-]{5,20}$/, { error: "a phone number in international form, such as +49 30 1234567" });
 /** Date.parse rolls 2027-02-30 over to March: only a date that formats back to itself exists. */
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY-MM-DD", abort: true }).refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY-MM-DD", abort: true }).refine((d) => {
+  const t = new Date(`${d}T00:00:00Z`);
+  return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
+}, {
   error: "a date that exists, as YYYY-MM-DD",
 });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "a time of day as HH:MM (24 h)" });
