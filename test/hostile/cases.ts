@@ -7,9 +7,14 @@
 
 type Raw = Record<string, any>;
 
+/** What an edit may need from the copy's modules: a secret as the real engine hands it over. */
+export interface Lib {
+  secret(value: string): unknown;
+}
+
 export interface EditCase {
   name: string;
-  edit: (raw: Raw) => void;
+  edit: (raw: Raw, lib: Lib) => void;
   /** The problem's key as printed (`shop:adminCidrs[0]`); absent for accepted cases. */
   refused?: string;
   allowed?: RegExp;
@@ -33,7 +38,7 @@ const media = (m: Raw) => (raw: Raw) => void (raw.media = { ...raw.media, ...m }
 const owner = (c: Raw) => (raw: Raw) => void (raw.contacts = { ...raw.contacts, owner: { ...raw.contacts.owner, ...c } });
 
 const cases: EditCase[] = [];
-const refuse = (name: string, edit: (raw: Raw) => void, refused: string, allowed?: RegExp, hidden?: string[]) => cases.push({ name, edit, refused, allowed, hidden });
+const refuse = (name: string, edit: (raw: Raw, lib: Lib) => void, refused: string, allowed?: RegExp, hidden?: string[]) => cases.push({ name, edit, refused, allowed, hidden });
 const inert = (name: string, editWith: (text: string) => (raw: Raw) => void, text: string) => cases.push({ name, edit: editWith(text), inert: text, editWith });
 
 // World-open spelled every way, in every CIDR list that never takes a waiver.
@@ -121,6 +126,13 @@ refuse("plain number at media.accessKey", media({ accessKey: 31415926535 }), "sh
 refuse("plain map at a webhook url", (raw) => (raw.monitoring = { ...raw.monitoring, webhooks: [{ name: "x", type: "slack", url: { token: "hook-token-leak" } }] }), "shop:monitoring.webhooks[0].url", /secure/, ["hook-token-leak"]);
 refuse("webhook with a plain url and an unknown key", (raw) => (raw.monitoring = { ...raw.monitoring, webhooks: [{ name: "x", type: "slack", url: "https://hooks.example/leak-7", extra: 1 }] }), "shop:monitoring.webhooks[0].url", /secure/, ["leak-7"]);
 refuse("webhooks as a plain string list", (raw) => (raw.monitoring = { ...raw.monitoring, webhooks: ["https://hooks.example/leak-8"] }), "shop:monitoring.webhooks[0]", undefined, ["leak-8"]);
+
+// Real secret values (decrypted by the engine) that would break out of .env.local or secrets.env.
+for (const [key, value] of [["appSecret", "abc$(id)"], ["appSecret", "abc'def"], ["appSecret", "abc def"], ["appSecret", "{{secret:DB_REPLICATION_PASSWORD}}"]] as const)
+  refuse(`real ${key} ${JSON.stringify(value)}`, (raw, lib) => (raw[key] = lib.secret(value)), `shop:${key}`, /\.env\.local/, [value]);
+refuse("real media.secretKey with a backtick", (raw, lib) => (raw.media = { ...raw.media, secretKey: lib.secret("k`id`") }), "shop:media.secretKey", /\.env\.local/, ["k`id`"]);
+refuse("real webhook url with a newline", (raw, lib) => (raw.monitoring = { ...raw.monitoring, webhooks: [{ name: "ops-x", type: "slack", url: lib.secret("https://h.example/a\nB=1") }] }), "shop:monitoring.webhooks[0].url", /one-line/, ["h.example"]);
+refuse("real backup heartbeat with {{", (raw, lib) => (raw.backup = { ...raw.backup, heartbeatUrl: lib.secret("https://h.example/{{secret:APP_SECRET}}") }), "shop:backup.heartbeatUrl", /one-line/, ["h.example"]);
 
 // Numbers JSON cannot write are named as what they are.
 for (const [v, word] of [[Infinity, /^\.inf/], [-Infinity, /^-\.inf/], [NaN, /^\.nan/]] as const)

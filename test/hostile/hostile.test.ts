@@ -33,6 +33,7 @@ const { renderRunbook } = load<typeof RunbookRender>("components/runbook/render"
 const { stackOutDir } = load<typeof OutDirModule>("scripts/lib/outDir");
 
 const TODAY = new Date("2026-11-22");
+const lib = { secret: (v: string) => new config.SecretString(v) };
 const demoFile = path.join(sandbox, "stacks", "Pulumi.demo.yaml");
 const freshDemo = () => config.readStackFile(demoFile, "demo").raw as Record<string, any>;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "shop-hostile-files-"));
@@ -70,7 +71,7 @@ describe("stack values (in process, against the copy's validation and renderers)
     if (c.refused) {
       test(`refused: ${c.name}`, () => {
         const raw = freshDemo();
-        c.edit(raw);
+        c.edit(raw, lib);
         const err = configError(() => config.buildSpec(raw, { stack: "demo", today: TODAY }));
         const problem = err.problems.find((p) => p.path === c.refused);
         assert.ok(problem, `no problem at ${c.refused}; got: ${err.problems.map((p) => p.path).join(", ")}`);
@@ -121,7 +122,7 @@ describe("stack values (in process, against the copy's validation and renderers)
   for (const c of markup)
     test(`runbook renders inertly: ${c.name}`, { todo: "runbook/audit call markdown() from components/hostconfig/escape.ts" }, () => {
       const raw = freshDemo();
-      c.edit(raw);
+      c.edit(raw, lib);
       const spec = config.buildSpec(raw, { stack: "demo", today: TODAY }).spec;
       const hosts = spec.nodes.map((n) => ({ name: n.name, publicIpv4: "203.0.113.1", publicIpv6: "2001:db8::1" }));
       const md = renderRunbook(buildRunbook(spec, hosts, { ipv4: "203.0.113.2", ipv6: "2001:db8::2" }), "en");
