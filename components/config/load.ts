@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseDocument } from "yaml";
+import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { ConfigError, ProblemList } from "./problems";
 import { requiredSecretPaths, secretPaths, stackConfigSchema } from "./schema";
 import { isStackName, STACK_NAME_RULE } from "./stackName";
@@ -152,6 +152,22 @@ function readBounded(file: string): string {
   }
 }
 
+/** The line of the first alias before its anchor, else of the first alias (an alias bomb starts there). */
+function aliasLine(doc: Document, lines: LineCounter): number | "?" {
+  const anchors = new Set<string>();
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      const at = node.range?.[0];
+      if (first === undefined) first = at;
+      if (unresolved === undefined && !anchors.has(node.source)) unresolved = at;
+    } else if (isNode(node) && node.anchor) anchors.add(node.anchor);
+  });
+  const offset = unresolved ?? first;
+  return offset === undefined ? "?" : lines.linePos(offset).line;
+}
+
 /** `shop:<key>`: one top-level key of the schema, spelled as such (no second ':' and no `__proto__`). */
 const topLevelKeys = new Set(Object.keys(stackConfigSchema.shape));
 
@@ -170,7 +186,8 @@ export function readStackFile(file: string, stack?: string): StackFile {
       },
     ]);
   }
-  const doc = parseDocument(readBounded(file), { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readBounded(file), { prettyErrors: true, uniqueKeys: true, lineCounter });
   if (doc.errors.length) {
     throw new ConfigError(
       doc.errors.map((e) => ({
@@ -186,7 +203,7 @@ export function readStackFile(file: string, stack?: string): StackFile {
   } catch (err) {
     // Unresolved or excessive aliases surface only here.
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new ConfigError([{ path: file, found: "YAML aliases that do not resolve", allowed: `at most ${MAX_ALIASES} alias expansions, each after its anchor (${why})` }]);
+    throw new ConfigError([{ path: `${file}:${aliasLine(doc, lineCounter)}`, found: "YAML aliases that do not resolve", allowed: `at most ${MAX_ALIASES} alias expansions, each after its anchor (${why})` }]);
   }
   const problems = new ProblemList(top);
   if (!top || typeof top !== "object" || !("config" in top) || typeof (top as Tree).config !== "object" || !(top as Tree).config) {
