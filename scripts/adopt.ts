@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { buildSpec, readStackFile, stackFilePath } from "../components/config";
+import { buildSpec, isStackName, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
+import { stackOutDir } from "./lib/outDir";
 import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
 
 const USAGE =
@@ -24,7 +25,7 @@ runMain(async () => {
   const stack = typeof flags.stack === "string" ? flags.stack : undefined;
   const file = typeof flags.file === "string" ? path.resolve(flags.file) : undefined;
   if (!stack && !file) fail(`error: name a stack\n${USAGE}`);
-  if (stack && !/^[A-Za-z0-9_.-]+$/.test(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: letters, digits, '.', '_' and '-'`);
+  if (stack !== undefined && !isStackName(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: ${STACK_NAME_RULE}`);
   const online = flags.online === true;
   if (online === (typeof flags.records === "string")) fail(`error: give either --records (files) or --online (the API)\n${USAGE}`);
   const token = process.env.CLOUDFLARE_API_TOKEN ?? "";
@@ -57,7 +58,7 @@ runMain(async () => {
 
   const out: string[] = [];
   if (adoption.imports.length) {
-    const importFile = typeof flags.out === "string" ? path.resolve(flags.out) : path.join(PROJECT_ROOT, "out", spec.stack, "adopt-import.json");
+    const importFile = typeof flags.out === "string" ? path.resolve(flags.out) : path.join(stackOutDir(path.join(PROJECT_ROOT, "out"), spec.stack), "adopt-import.json");
     fs.mkdirSync(path.dirname(importFile), { recursive: true });
     fs.writeFileSync(importFile, JSON.stringify(adoption.file, null, 2) + "\n");
     out.push(`${adoption.imports.length} existing resource(s) in ${spec.stack}'s zones must be adopted before its first pulumi up:`);
