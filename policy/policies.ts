@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as path from "path";
-import { checkContext, checklistRules, ChecklistRule, DeclaredResource } from "../components/checklist";
+import { checkContext, checklistRules, ChecklistRule, DeclaredResource, judgeStack } from "../components/checklist";
 import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
 
 /**
@@ -60,7 +60,7 @@ function stackPolicy(rule: ChecklistRule, load: SpecLoader): StackValidationPoli
       if (!urn) return;
       withSpec(load, urn, report, (spec) => {
         const ctx = checkContext(args.resources.map(declared), spec);
-        for (const p of rule.stack(ctx).problems) if (!p.waiver) report(p.message);
+        for (const p of judgeStack(rule, ctx).problems) if (!p.waiver) report(p.message.en);
       });
     },
   };
@@ -78,7 +78,7 @@ function resourcePolicy(rule: ChecklistRule, load: SpecLoader): ResourceValidati
       withSpec(load, args.urn, report, (spec) => {
         // Per-resource checks read only the spec (never other resources), so the context holds just this one.
         const ctx = checkContext([declared(args)], spec);
-        for (const p of part.check(declared(args), ctx)) if (!p.waiver) report(p.message);
+        for (const p of part.check(declared(args), ctx)) if (!p.waiver) report(p.message.en);
       });
     },
   };

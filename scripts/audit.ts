@@ -2,14 +2,28 @@ import { spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import type { Lang } from "../components/checklist";
-import { AuditReport, portfolioRow, PortfolioRow, renderAuditMarkdown, renderPortfolio } from "../components/checklist/report";
-import { isStackName, listStacks, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
-import { auditOf } from "./lib/auditFiles";
-import { fail, parseArgs, rejectUnknownFlags, runMain, TS_NODE_ARGS } from "./lib/cli";
-import { PROJECT_ROOT, runOfflinePlan } from "./lib/offlinePlan";
-import { planFiles, writePlanDir } from "./lib/writePlan";
+import { AuditReport, auditOneLine, portfolioRow, PortfolioRow, renderAuditMarkdown, renderPortfolio } from "../components/checklist/report";
+import { isStackName, listStacks, readStackFile, STACK_NAME_RULE, stackFilePath, stackNameOfFile } from "../components/config";
+import { CommandSpec, fail, parseCommand, runMain, TS_NODE_ARGS } from "./lib/cli";
+import { PROJECT_ROOT } from "./lib/offlinePlan";
+import { planStack, removingStaleReportsOnFailure, writePlanDir } from "./lib/writePlan";
 
-const USAGE = "usage: npm run audit -- --stack NAME | --file PATH | --all [--lang en|de] [--format md|json] [--out DIR] [--stacks-dir DIR]";
+const AUDIT_COMMAND: CommandSpec = {
+  command: "npm run audit --",
+  synopsis: "--stack NAME | --file PATH | --all [options]",
+  summary: "Judges the checklist on a stack's offline plan; writes out/<stack>/ like the plan and prints the report. Exit 1 when a mandatory item fails.",
+  options: [
+    { name: "stack", value: "NAME", help: "audit stacks/Pulumi.NAME.yaml" },
+    { name: "file", value: "PATH", help: "audit any stack file" },
+    { name: "all", help: "audit every stack in the stacks directory: one portfolio row each" },
+    { name: "lang", value: "en|de", help: "report language (default en)" },
+    { name: "format", value: "md|json", help: "Markdown report or the audit.json document (default md)" },
+    { name: "out", value: "DIR", help: "write to DIR/<stack>/ instead of out/<stack>/" },
+    { name: "stacks-dir", value: "DIR", help: "read stack files from DIR instead of stacks/" },
+    { name: "batch", value: "A,B", help: "worker mode of --all", hidden: true },
+  ],
+};
+const USAGE = `usage: ${AUDIT_COMMAND.command} ${AUDIT_COMMAND.synopsis}`;
 
 interface Options {
   lang: Lang;
@@ -20,13 +34,11 @@ interface Options {
 
 /** One stack in this process: offline plan, out/<stack>/ (plan, bundles, audit, runbook), report on stdout. */
 async function auditOne(file: string, stack: string | undefined, opts: Options): Promise<number> {
-  const stackFile = readStackFile(file, stack);
-  const run = await runOfflinePlan(stackFile);
-  for (const w of [...stackFile.warnings, ...run.warnings]) process.stderr.write(`warning: ${w}\n`);
-  const report = auditOf(run);
-  const dir = writePlanDir(opts.outRoot, run.spec.stack, planFiles(run));
+  const { run, report, files, warnings } = await removingStaleReportsOnFailure(opts.outRoot, stack ?? stackNameOfFile(file), async () => planStack(readStackFile(file, stack)));
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  const dir = writePlanDir(opts.outRoot, run.spec.stack, files);
   process.stdout.write(opts.format === "json" ? JSON.stringify(report, null, 2) + "\n" : renderAuditMarkdown(report, opts.lang));
-  process.stderr.write(`wrote ${path.relative(process.cwd(), dir) || dir}/audit.md, audit.de.md, audit.json, runbook.md, runbook.de.md\n`);
+  process.stderr.write(`wrote ${path.relative(process.cwd(), dir) || dir}/audit.md, audit.de.md, audit.json, runbook.md, runbook.de.md\naudit: ${auditOneLine(report, opts.lang)}\n`);
   return report.summary.mandatoryFailed.length ? 1 : 0;
 }
 
@@ -41,9 +53,10 @@ async function auditBatch(stacks: string[], opts: Options): Promise<void> {
   for (const stack of stacks) {
     let line: ChildResult;
     try {
-      const run = await runOfflinePlan(readStackFile(stackFilePath(opts.stacksDir, stack), stack));
-      const report = auditOf(run);
-      writePlanDir(opts.outRoot, run.spec.stack, planFiles(run));
+      const { run, report, files } = await removingStaleReportsOnFailure(opts.outRoot, stack, async () =>
+        planStack(readStackFile(stackFilePath(opts.stacksDir, stack), stack)),
+      );
+      writePlanDir(opts.outRoot, run.spec.stack, files);
       line = { stack, report };
     } catch (err) {
       line = { stack, error: err instanceof Error ? err.message.split("\n").join("; ") : String(err) };
@@ -104,8 +117,7 @@ async function auditAll(opts: Options): Promise<number> {
 }
 
 runMain(async () => {
-  const { flags, positional } = parseArgs(process.argv.slice(2), ["all"]);
-  rejectUnknownFlags(flags, ["stack", "file", "all", "batch", "lang", "format", "out", "stacks-dir"], USAGE);
+  const { flags, positional } = parseCommand(process.argv.slice(2), AUDIT_COMMAND);
   if (positional.length) fail(`error: unexpected argument ${positional[0]}\n${USAGE}`);
   const lang = flags.lang ?? "en";
   const format = flags.format ?? "md";

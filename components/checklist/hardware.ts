@@ -3,6 +3,7 @@ import { appNodes, dbReplicas } from "../config";
 import { storageQuota } from "./cost";
 import { delivered, merge } from "./hostChecks";
 import { labelsOf, ofType, str, T } from "./resources";
+import { l, list, num } from "./text";
 import type { ChecklistRule, Judgement, Problem } from "./types";
 
 /** The on-host health checker (shop-health) and its timer, as the monitoring renderer ships them. */
@@ -23,17 +24,22 @@ export const mirroredServers: ChecklistRule = {
     const replicas = servers.filter((s) => labelsOf(s)["db-role"] === "replica");
     const spread = ofType(ctx, T.placementGroup).filter((g) => g.inputs.type === "spread");
     const problems: Problem[] = [];
-    if (apps.length < 2) problems.push({ message: `${apps.length} app server(s) declared; at least 2 are needed` });
-    const ungrouped = apps.filter((s) => s.inputs.placementGroupId === undefined);
-    if (ungrouped.length) problems.push({ message: `app servers outside a placement group: ${ungrouped.map((s) => s.name).join(", ")}` });
-    if (!spread.some((g) => labelsOf(g).role === "app")) problems.push({ message: "no spread placement group for the app servers" });
-    if (primaries.length !== 1) problems.push({ message: `${primaries.length} DB primary server(s); exactly 1 is needed` });
-    if (replicas.length < 1) problems.push({ message: "no DB replica server" });
+    if (apps.length < 2) problems.push({ message: l(`${apps.length} app server(s) declared; at least 2 are needed`, `${apps.length} App-Server deklariert; mindestens 2 sind nötig`) });
+    const ungrouped = apps.filter((s) => s.inputs.placementGroupId === undefined).map((s) => s.name);
+    if (ungrouped.length)
+      problems.push({ message: l(`app servers outside a placement group: ${ungrouped.join(", ")}`, `App-Server ohne Placement Group: ${ungrouped.join(", ")}`) });
+    if (!spread.some((g) => labelsOf(g).role === "app"))
+      problems.push({ message: l("no spread placement group for the app servers", "keine Spread-Placement-Group für die App-Server") });
+    if (primaries.length !== 1)
+      problems.push({ message: l(`${primaries.length} DB primary server(s); exactly 1 is needed`, `${primaries.length} DB-Primary-Server; genau 1 ist nötig`) });
+    if (replicas.length < 1) problems.push({ message: l("no DB replica server", "kein DB-Replica-Server") });
+    const appList = apps.map((s) => `${s.name} (${str(s.inputs.serverType)}, ${str(s.inputs.location)})`);
+    const names = (xs: typeof servers) => xs.map((s) => s.name);
     return {
       evidence: [
-        `app servers: ${apps.map((s) => `${s.name} (${str(s.inputs.serverType)}, ${str(s.inputs.location)})`).join(", ") || "none"}`,
-        `DB primary: ${primaries.map((s) => s.name).join(", ") || "none"}; replica(s): ${replicas.map((s) => s.name).join(", ") || "none"}`,
-        `spread placement groups: ${spread.map((g) => g.name).join(", ") || "none"}`,
+        l(`app servers: ${list(appList, "en")}`, `App-Server: ${list(appList, "de")}`),
+        l(`DB primary: ${list(names(primaries), "en")}; replica(s): ${list(names(replicas), "en")}`, `DB-Primary: ${list(names(primaries), "de")}; Replica(s): ${list(names(replicas), "de")}`),
+        l(`spread placement groups: ${list(names(spread), "en")}`, `Spread-Placement-Groups: ${list(names(spread), "de")}`),
       ],
       problems,
     };
@@ -52,11 +58,23 @@ export const loadBalancer: ChecklistRule = {
     types: [T.lbService, T.lbTarget],
     check(r) {
       if (r.type === T.lbTarget)
-        return r.inputs.usePrivateIp === true ? [] : [{ message: `${r.name}: target does not use the private IP (usePrivateIp is not true)` }];
+        return r.inputs.usePrivateIp === true
+          ? []
+          : [{ message: l(`${r.name}: target does not use the private IP (usePrivateIp is not true)`, `${r.name}: das Ziel nutzt nicht die private IP (usePrivateIp ist nicht true)`) }];
       const hc = r.inputs.healthCheck as { protocol?: string; http?: { path?: string } } | undefined;
-      if (!hc) return [{ message: `${r.name}: no explicit health check (the API default is a TCP check that passes on a hung backend)` }];
-      if (hc.protocol !== "http" || hc.http?.path !== HEALTH_CHECK_PATH)
-        return [{ message: `${r.name}: health check is ${hc.protocol ?? "?"} ${hc.http?.path ?? ""}; needs http ${HEALTH_CHECK_PATH}` }];
+      if (!hc)
+        return [
+          {
+            message: l(
+              `${r.name}: no explicit health check (the API default is a TCP check that passes on a hung backend)`,
+              `${r.name}: kein ausdrücklicher Health-Check (der API-Standard ist ein TCP-Check, der auch bei hängendem Backend besteht)`,
+            ),
+          },
+        ];
+      if (hc.protocol !== "http" || hc.http?.path !== HEALTH_CHECK_PATH) {
+        const found = `${hc.protocol ?? "?"} ${hc.http?.path ?? ""}`;
+        return [{ message: l(`${r.name}: health check is ${found}; needs http ${HEALTH_CHECK_PATH}`, `${r.name}: Health-Check ist ${found}; nötig ist http ${HEALTH_CHECK_PATH}`) }];
+      }
       return [];
     },
   },
@@ -65,19 +83,33 @@ export const loadBalancer: ChecklistRule = {
     const services = ofType(ctx, T.lbService);
     const targets = ofType(ctx, T.lbTarget);
     const problems: Problem[] = [];
-    if (!lbs.length) problems.push({ message: "no hcloud LoadBalancer declared" });
-    if (!services.length) problems.push({ message: "the load balancer has no service" });
-    if (!targets.length) problems.push({ message: "the load balancer has no targets" });
-    if (!ofType(ctx, T.lbNetwork).length) problems.push({ message: "the load balancer is not attached to the private network" });
+    if (!lbs.length) problems.push({ message: l("no hcloud LoadBalancer declared", "kein hcloud-Loadbalancer deklariert") });
+    if (!services.length) problems.push({ message: l("the load balancer has no service", "der Loadbalancer hat keinen Service") });
+    if (!targets.length) problems.push({ message: l("the load balancer has no targets", "der Loadbalancer hat keine Ziele") });
+    if (!ofType(ctx, T.lbNetwork).length)
+      problems.push({ message: l("the load balancer is not attached to the private network", "der Loadbalancer hängt nicht am privaten Netz") });
+    const failover = ctx.spec.loadBalancer.failoverSeconds;
     return {
       evidence: [
-        ...lbs.map((lb) => `${lb.name}: ${str(lb.inputs.loadBalancerType)} in ${str(lb.inputs.location)}, algorithm ${str((lb.inputs.algorithm as { type?: string } | undefined)?.type)}`),
+        ...lbs.map((lb) => {
+          const what = `${str(lb.inputs.loadBalancerType)} in ${str(lb.inputs.location)}`;
+          const algorithm = str((lb.inputs.algorithm as { type?: string } | undefined)?.type);
+          return l(`${lb.name}: ${what}, algorithm ${algorithm}`, `${lb.name}: ${what}, Verfahren ${algorithm}`);
+        }),
         ...services.map((s) => {
           const hc = s.inputs.healthCheck as { protocol?: string; interval?: number; retries?: number; timeout?: number; http?: { path?: string } } | undefined;
-          return `${s.name}: ${str(s.inputs.protocol)} ${str(s.inputs.listenPort)}→${str(s.inputs.destinationPort)}, health check ${hc?.protocol ?? "none"} ${hc?.http?.path ?? ""} every ${hc?.interval ?? "?"} s × ${hc?.retries ?? "?"}`;
+          const ports = `${s.name}: ${str(s.inputs.protocol)} ${str(s.inputs.listenPort)}→${str(s.inputs.destinationPort)}`;
+          const check = `${hc?.protocol ?? "-"} ${hc?.http?.path ?? ""}`;
+          return l(
+            `${ports}, health check ${check} every ${hc?.interval ?? "?"} s × ${hc?.retries ?? "?"}`,
+            `${ports}, Health-Check ${check} alle ${hc?.interval ?? "?"} s × ${hc?.retries ?? "?"}`,
+          );
         }),
-        ...targets.map((t) => `${t.name}: ${str(t.inputs.type)} ${str(t.inputs.labelSelector ?? "")}, usePrivateIp=${str(t.inputs.usePrivateIp)}`),
-        `failover after ≈${ctx.spec.loadBalancer.failoverSeconds} s`,
+        ...targets.map((t) => {
+          const what = `${t.name}: ${str(t.inputs.type)} ${str(t.inputs.labelSelector ?? "")}, usePrivateIp=${str(t.inputs.usePrivateIp)}`;
+          return l(what, what.replace(": label_selector", ": Label-Selector"));
+        }),
+        l(`failover after ≈${failover} s`, `Umschalten nach ≈${failover} s`),
       ],
       problems,
     };
@@ -86,9 +118,13 @@ export const loadBalancer: ChecklistRule = {
 
 function webhookJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgement {
   const hooks = ctx.spec.monitoring.webhooks;
-  if (hooks.length) return { evidence: [`alert webhooks: ${hooks.map((h) => `${h.name} (${h.type})`).join(", ")}`], problems: [] };
+  const names = hooks.map((h) => `${h.name} (${h.type})`).join(", ");
+  if (hooks.length) return { evidence: [l(`alert webhooks: ${names}`, `Alarm-Webhooks: ${names}`)], problems: [] };
   const waiver = ctx.spec.waivers.find((w) => w.checkId === "HW-3");
-  return { evidence: [], problems: [{ message: "no alert webhook is configured (shop:monitoring.webhooks is empty)", waiver }] };
+  return {
+    evidence: [],
+    problems: [{ message: l("no alert webhook is configured (shop:monitoring.webhooks is empty)", "kein Alarm-Webhook eingetragen (shop:monitoring.webhooks ist leer)"), waiver }],
+  };
 }
 
 export const shopMonitoring: ChecklistRule = {
@@ -104,14 +140,36 @@ export const shopMonitoring: ChecklistRule = {
     const checks = ofType(ctx, T.healthcheck);
     const policies = ofType(ctx, T.notificationPolicy).filter((p) => p.inputs.alertType === "health_check_status_notification");
     if (ctx.spec.monitoring.cloudflareHealthchecks) {
-      if (!checks.length) external.problems.push({ message: "monitoring.cloudflareHealthchecks is on but no Cloudflare Healthcheck is declared" });
-      if (!policies.length) external.problems.push({ message: "no Cloudflare NotificationPolicy (health_check_status_notification) sends health-check alerts" });
+      if (!checks.length)
+        external.problems.push({
+          message: l(
+            "monitoring.cloudflareHealthchecks is on but no Cloudflare Healthcheck is declared",
+            "monitoring.cloudflareHealthchecks ist an, aber kein Cloudflare-Healthcheck ist deklariert",
+          ),
+        });
+      if (!policies.length)
+        external.problems.push({
+          message: l(
+            "no Cloudflare NotificationPolicy (health_check_status_notification) sends health-check alerts",
+            "keine Cloudflare-NotificationPolicy (health_check_status_notification) verschickt Health-Check-Alarme",
+          ),
+        });
       external.evidence.push(
-        ...checks.map((c) => `${c.name}: ${str(c.inputs.address)} ${str((c.inputs.httpConfig as { path?: string } | undefined)?.path ?? "")} from ${str(c.inputs.checkRegions ?? "default regions")}`),
-        ...policies.map((p) => `${p.name}: alerts ${str(p.inputs.alertType)}`),
+        ...checks.map((c) => {
+          const what = `${c.name}: ${str(c.inputs.address)} ${str((c.inputs.httpConfig as { path?: string } | undefined)?.path ?? "")}`;
+          const regions = c.inputs.checkRegions === undefined ? undefined : str(c.inputs.checkRegions);
+          return l(`${what} from ${regions ?? "default regions"}`, `${what} aus ${regions ?? "Standardregionen"}`);
+        }),
+        ...policies.map((p) => l(`${p.name}: alerts ${str(p.inputs.alertType)}`, `${p.name}: alarmiert bei ${str(p.inputs.alertType)}`)),
       );
-    } else external.evidence.push("external multi-region checks: off (shop:monitoring.cloudflareHealthchecks is false; needs a paid Cloudflare plan)");
-    return merge(webhookJudgement(ctx), delivered(ctx, ctx.spec.nodes, "shop-health", HEALTH_FILES), external);
+    } else
+      external.evidence.push(
+        l(
+          "external multi-region checks: off (shop:monitoring.cloudflareHealthchecks is false; needs a paid Cloudflare plan)",
+          "externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks ist false; braucht einen kostenpflichtigen Cloudflare-Tarif)",
+        ),
+      );
+    return merge(webhookJudgement(ctx), delivered(ctx, ctx.spec.nodes, l("shop-health", "shop-health"), HEALTH_FILES), external);
   },
 };
 
@@ -127,11 +185,17 @@ export const serverLoad: ChecklistRule = {
     const t = ctx.spec.monitoring.thresholds;
     const problems: Problem[] = [];
     if (!(t.load1PerCore >= t.load5PerCore && t.load5PerCore >= t.load15PerCore))
-      problems.push({ message: `load thresholds per core ${t.load1PerCore}/${t.load5PerCore}/${t.load15PerCore} should fall from short to long term` });
-    const perHost = ctx.spec.nodes.map(
-      (n) => `${n.name}: ${n.facts.cores} cores → alert at load ${t.load1PerCore * n.facts.cores}/${t.load5PerCore * n.facts.cores}/${t.load15PerCore * n.facts.cores} (1/5/15 min)`,
-    );
-    return merge({ evidence: perHost, problems }, webhookJudgement(ctx), delivered(ctx, ctx.spec.nodes, "load check", HEALTH_FILES));
+      problems.push({
+        message: l(
+          `load thresholds per core ${t.load1PerCore}/${t.load5PerCore}/${t.load15PerCore} should fall from short to long term`,
+          `Lastschwellen pro Kern ${num(t.load1PerCore, "de")}/${num(t.load5PerCore, "de")}/${num(t.load15PerCore, "de")} sollten von kurz- zu langfristig fallen`,
+        ),
+      });
+    const perHost = ctx.spec.nodes.map((n) => {
+      const at = (lang: "en" | "de") => [t.load1PerCore, t.load5PerCore, t.load15PerCore].map((x) => num(x * n.facts.cores, lang)).join("/");
+      return l(`${n.name}: ${n.facts.cores} cores → alert at load ${at("en")} (1/5/15 min)`, `${n.name}: ${n.facts.cores} Kerne → Alarm ab Last ${at("de")} (1/5/15 min)`);
+    });
+    return merge({ evidence: perHost, problems }, webhookJudgement(ctx), delivered(ctx, ctx.spec.nodes, l("load check", "Lastprüfung"), HEALTH_FILES));
   },
 };
 
@@ -145,20 +209,50 @@ export const diskSpace: ChecklistRule = {
   },
   stack(ctx) {
     const t = ctx.spec.monitoring.thresholds;
+    const replicas = dbReplicas(ctx.spec).map((n) => n.name);
     const evidence = [
-      `disk warn ${t.diskWarnPercent}% / critical ${t.diskCritPercent}%, inodes ${t.inodePercent}%, memory ${t.memoryPercent}%`,
-      `replication lag alert after ${t.replicationLagSeconds} s on ${dbReplicas(ctx.spec).map((n) => n.name).join(", ") || "no replica"}`,
+      l(
+        `disk warn ${t.diskWarnPercent}% / critical ${t.diskCritPercent}%, inodes ${t.inodePercent}%, memory ${t.memoryPercent}%`,
+        `Platte Warnung ${t.diskWarnPercent} % / kritisch ${t.diskCritPercent} %, Inodes ${t.inodePercent} %, Arbeitsspeicher ${t.memoryPercent} %`,
+      ),
+      l(
+        `replication lag alert after ${t.replicationLagSeconds} s on ${replicas.join(", ") || "no replica"}`,
+        `Alarm bei Replikationsverzögerung ab ${t.replicationLagSeconds} s auf ${replicas.join(", ") || "keiner Replica"}`,
+      ),
     ];
     const problems: Problem[] = [];
-    if (t.diskWarnPercent >= t.diskCritPercent) problems.push({ message: `diskWarnPercent ${t.diskWarnPercent} is not below diskCritPercent ${t.diskCritPercent}` });
-    if (!appNodes(ctx.spec).length) problems.push({ message: "no app node to watch" });
+    if (t.diskWarnPercent >= t.diskCritPercent)
+      problems.push({
+        message: l(
+          `diskWarnPercent ${t.diskWarnPercent} is not below diskCritPercent ${t.diskCritPercent}`,
+          `diskWarnPercent ${t.diskWarnPercent} liegt nicht unter diskCritPercent ${t.diskCritPercent}`,
+        ),
+      });
+    if (!appNodes(ctx.spec).length) problems.push({ message: l("no app node to watch", "kein App-Knoten zu überwachen") });
     const quota = storageQuota(ctx);
-    if (quota.capacityGb === undefined) problems.push({ message: `no Storage Box is declared for an expected backup volume of ≈${quota.expectedGb} GB` });
+    const gb = (n: number, lang: "en" | "de") => `${num(n, lang)} GB`;
+    if (quota.capacityGb === undefined)
+      problems.push({
+        message: l(
+          `no Storage Box is declared for an expected backup volume of ≈${gb(quota.expectedGb, "en")}`,
+          `keine Storage Box deklariert für ein erwartetes Backup-Volumen von ≈${gb(quota.expectedGb, "de")}`,
+        ),
+      });
     else {
-      evidence.push(`${quota.box}: ${quota.storageBoxType} holds ${quota.capacityGb} GB; expected backup volume ≈${quota.expectedGb} GB (${quota.retainedSnapshots} retained snapshots)`);
+      evidence.push(
+        l(
+          `${quota.box}: ${quota.storageBoxType} holds ${gb(quota.capacityGb, "en")}; expected backup volume ≈${gb(quota.expectedGb, "en")} (${quota.retainedSnapshots} retained snapshots)`,
+          `${quota.box}: ${quota.storageBoxType} fasst ${gb(quota.capacityGb, "de")}; erwartetes Backup-Volumen ≈${gb(quota.expectedGb, "de")} (${quota.retainedSnapshots} aufbewahrte Snapshots)`,
+        ),
+      );
       if (quota.expectedGb > quota.capacityGb)
-        problems.push({ message: `expected backup volume ≈${quota.expectedGb} GB exceeds ${quota.storageBoxType} (${quota.capacityGb} GB)` });
+        problems.push({
+          message: l(
+            `expected backup volume ≈${gb(quota.expectedGb, "en")} exceeds ${quota.storageBoxType} (${gb(quota.capacityGb, "en")})`,
+            `erwartetes Backup-Volumen ≈${gb(quota.expectedGb, "de")} übersteigt ${quota.storageBoxType} (${gb(quota.capacityGb, "de")})`,
+          ),
+        });
     }
-    return merge({ evidence, problems }, delivered(ctx, ctx.spec.nodes, "disk/memory check", HEALTH_FILES));
+    return merge({ evidence, problems }, delivered(ctx, ctx.spec.nodes, l("disk/memory check", "Platten- und Speicherprüfung"), HEALTH_FILES));
   },
 };

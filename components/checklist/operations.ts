@@ -1,7 +1,8 @@
 import { dbPrimary, dbReplicas, serverTypes } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { ofType, serverOf, str, T } from "./resources";
-import type { ChecklistRule, Problem } from "./types";
+import { l, list } from "./text";
+import type { ChecklistRule, Lang, Problem } from "./types";
 
 export const backups: ChecklistRule = {
   id: "OPS-1",
@@ -14,10 +15,13 @@ export const backups: ChecklistRule = {
   resource: {
     types: [T.server, T.storageBox],
     check(r) {
-      if (r.type === T.server) return r.inputs.backups === true ? [] : [{ message: `${r.name}: Hetzner server backups are off (backups: ${str(r.inputs.backups)})` }];
+      if (r.type === T.server)
+        return r.inputs.backups === true
+          ? []
+          : [{ message: l(`${r.name}: Hetzner server backups are off (backups: ${str(r.inputs.backups)})`, `${r.name}: Hetzner-Serverbackups sind aus (backups: ${str(r.inputs.backups)})`) }];
       const problems: Problem[] = [];
-      if (r.inputs.deleteProtection !== true) problems.push({ message: `${r.name}: Storage Box without delete protection` });
-      if (!r.inputs.snapshotPlan) problems.push({ message: `${r.name}: Storage Box without a snapshot plan` });
+      if (r.inputs.deleteProtection !== true) problems.push({ message: l(`${r.name}: Storage Box without delete protection`, `${r.name}: Storage Box ohne Löschschutz`) });
+      if (!r.inputs.snapshotPlan) problems.push({ message: l(`${r.name}: Storage Box without a snapshot plan`, `${r.name}: Storage Box ohne Snapshot-Plan`) });
       return problems;
     },
   },
@@ -26,24 +30,49 @@ export const backups: ChecklistRule = {
     const problems: Problem[] = [];
     const boxes = ofType(ctx, T.storageBox);
     const subaccounts = ofType(ctx, T.storageBoxSubaccount);
-    if (!boxes.length) problems.push({ message: "no Storage Box (hcloud StorageBox) is declared for off-host backups" });
-    if (subaccounts.length < spec.nodes.length) problems.push({ message: `${subaccounts.length} Storage Box subaccount(s) for ${spec.nodes.length} hosts; each host needs its own` });
+    if (!boxes.length)
+      problems.push({
+        message: l("no Storage Box (hcloud StorageBox) is declared for off-host backups", "keine Storage Box (hcloud StorageBox) für Sicherungen außerhalb der Server deklariert"),
+      });
+    if (subaccounts.length < spec.nodes.length)
+      problems.push({
+        message: l(
+          `${subaccounts.length} Storage Box subaccount(s) for ${spec.nodes.length} hosts; each host needs its own`,
+          `${subaccounts.length} Storage-Box-Subaccount(s) für ${spec.nodes.length} Hosts; jeder Host braucht einen eigenen`,
+        ),
+      });
     const r = spec.backup.retention;
+    const b = spec.backup;
+    const servers = ofType(ctx, T.server).map((s) => `${s.name}=${str(s.inputs.backups)}`).join(", ");
+    const subs = subaccounts.map((s) => s.name);
+    const schedules = (lang: Lang) =>
+      lang === "de"
+        ? `Zeitpläne: DB \`${b.dbSchedule}\`, Dateien \`${b.filesSchedule}\`, Medien ${b.mediaMirror ? `\`${b.mediaSchedule}\`` : "aus"}, Prüfung \`${b.checkSchedule}\` (${b.checkReadDataSubset})`
+        : `schedules: DB \`${b.dbSchedule}\`, files \`${b.filesSchedule}\`, media ${b.mediaMirror ? `\`${b.mediaSchedule}\`` : "off"}, check \`${b.checkSchedule}\` (${b.checkReadDataSubset})`;
+    const heartbeat = !!b.heartbeatUrl;
     const evidence = [
-      `server backups: ${ofType(ctx, T.server).map((s) => `${s.name}=${str(s.inputs.backups)}`).join(", ")}`,
-      ...boxes.map((b) => `${b.name}: ${str(b.inputs.storageBoxType)} in ${str(b.inputs.location)}, deleteProtection=${str(b.inputs.deleteProtection)}`),
-      `subaccounts: ${subaccounts.map((s) => s.name).join(", ") || "none"}`,
-      `schedules: DB ${spec.backup.dbSchedule}, files ${spec.backup.filesSchedule}, media ${spec.backup.mediaMirror ? spec.backup.mediaSchedule : "off"}, check ${spec.backup.checkSchedule} (${spec.backup.checkReadDataSubset})`,
-      `retention: ${r.hourly} hourly, ${r.daily} daily, ${r.weekly} weekly, ${r.monthly} monthly; heartbeat ${spec.backup.heartbeatUrl ? "set" : "not set"}`,
+      l(`server backups: ${servers}`, `Serverbackups: ${servers}`),
+      ...boxes.map((box) => {
+        const what = `${box.name}: ${str(box.inputs.storageBoxType)} in ${str(box.inputs.location)}, deleteProtection=${str(box.inputs.deleteProtection)}`;
+        return l(what, what);
+      }),
+      l(`subaccounts: ${list(subs, "en")}`, `Subaccounts: ${list(subs, "de")}`),
+      l(schedules("en"), schedules("de")),
+      l(
+        `retention: ${r.hourly} hourly, ${r.daily} daily, ${r.weekly} weekly, ${r.monthly} monthly; heartbeat ${heartbeat ? "set" : "not set"}`,
+        `Aufbewahrung: ${r.hourly} stündlich, ${r.daily} täglich, ${r.weekly} wöchentlich, ${r.monthly} monatlich; Heartbeat ${heartbeat ? "gesetzt" : "nicht gesetzt"}`,
+      ),
     ];
     const dumpHosts = dbReplicas(spec).length ? dbReplicas(spec) : [dbPrimary(spec)];
     return merge(
       { evidence, problems },
-      delivered(ctx, spec.nodes, "backup timers", /backup.*\.timer$/),
-      delivered(ctx, dumpHosts, "restore command", /shop-restore/),
+      delivered(ctx, spec.nodes, l("backup timers", "Backup-Timer"), /backup.*\.timer$/),
+      delivered(ctx, dumpHosts, l("restore command", "Wiederherstellungsbefehl"), /shop-restore/),
     );
   },
 };
+
+const CONTACT_ROLES_DE = { owner: "Inhaber", onCall: "Rufbereitschaft", agency: "Agentur", hoster: "Hoster" } as const;
 
 export const runbook: ChecklistRule = {
   id: "OPS-2",
@@ -51,7 +80,7 @@ export const runbook: ChecklistRule = {
   level: "mandatory",
   fix: {
     en: "Fill shop:contacts (owner, onCall, agency, hoster with phone and email); the runbook (out/<stack>/runbook.md and the stack output runbook) is generated from it.",
-    de: "shop:contacts ausfüllen (owner, onCall, agency, hoster mit Telefon und E-Mail); daraus entsteht das Betriebshandbuch (out/<stack>/runbook.md und der Stack-Output runbook).",
+    de: "shop:contacts ausfüllen (`owner`, `onCall`, `agency`, `hoster` mit Telefon und E-Mail); daraus entsteht das Betriebshandbuch (out/<stack>/runbook.md und der Stack-Output runbook).",
   },
   stack(ctx) {
     const { spec } = ctx;
@@ -59,10 +88,16 @@ export const runbook: ChecklistRule = {
     const c = spec.contacts;
     const evidence = (["owner", "onCall", "agency", "hoster"] as const).map((role) => {
       const who = c[role];
-      return who ? `${role}: ${who.name}, ${who.phone}, ${who.email}` : `${role}: not declared`;
+      const de = `${CONTACT_ROLES_DE[role]} (shop:contacts.${role})`;
+      return who ? l(`${role}: ${who.name}, ${who.phone}, ${who.email}`, `${de}: ${who.name}, ${who.phone}, ${who.email}`) : l(`${role}: not declared`, `${de}: nicht eingetragen`);
     });
-    for (const node of spec.nodes) if (!serverOf(ctx, node.name)) problems.push({ message: `host ${node.name} has no server resource, so the runbook cannot list it` });
-    evidence.push(`hosts in the runbook: ${spec.nodes.map((n) => n.name).join(", ")}`);
+    for (const node of spec.nodes)
+      if (!serverOf(ctx, node.name))
+        problems.push({
+          message: l(`host ${node.name} has no server resource, so the runbook cannot list it`, `Host ${node.name} hat keine Server-Ressource, das Betriebshandbuch kann ihn nicht aufführen`),
+        });
+    const hosts = spec.nodes.map((n) => n.name).join(", ");
+    evidence.push(l(`hosts in the runbook: ${hosts}`, `Hosts im Betriebshandbuch: ${hosts}`));
     return { evidence, problems };
   },
 };
@@ -80,17 +115,23 @@ export const dedicatedServers: ChecklistRule = {
     check(r, ctx) {
       const type = str(r.inputs.serverType);
       const facts = serverTypes[type];
-      if (!facts) return [{ message: `${r.name}: unknown server type ${type}` }];
-      return ctx.spec.production && !facts.dedicated ? [{ message: `${r.name}: ${type} is shared vCPU in production` }] : [];
+      if (!facts) return [{ message: l(`${r.name}: unknown server type ${type}`, `${r.name}: unbekannter Servertyp ${type}`) }];
+      return ctx.spec.production && !facts.dedicated
+        ? [{ message: l(`${r.name}: ${type} is shared vCPU in production`, `${r.name}: ${type} hat geteilte vCPUs in Produktion`) }]
+        : [];
     },
   },
   stack(ctx) {
     return {
       evidence: [
-        `environment: ${ctx.spec.environment}`,
+        l(`environment: ${ctx.spec.environment}`, `Umgebung: ${ctx.spec.production ? "Produktion" : "Staging"}`),
         ...ofType(ctx, T.server).map((s) => {
-          const facts = serverTypes[str(s.inputs.serverType)];
-          return `${s.name}: ${str(s.inputs.serverType)} (${facts ? `${facts.cores} ${facts.dedicated ? "dedicated" : "shared"} vCPU, ${facts.memoryGb} GB` : "unknown"})`;
+          const type = str(s.inputs.serverType);
+          const f = serverTypes[type];
+          return l(
+            `${s.name}: ${type} (${f ? `${f.cores} ${f.dedicated ? "dedicated" : "shared"} vCPU, ${f.memoryGb} GB` : "unknown"})`,
+            `${s.name}: ${type} (${f ? `${f.cores} ${f.dedicated ? "dedizierte" : "geteilte"} vCPU, ${f.memoryGb} GB` : "unbekannt"})`,
+          );
         }),
       ],
       problems: [],
@@ -110,8 +151,11 @@ export const cutover: ChecklistRule = {
     types: [T.dnsRecord],
     check(r) {
       const problems: Problem[] = [];
-      if (r.inputs.proxied !== true) problems.push({ message: `${r.name}: DNS record is not proxied through Cloudflare` });
-      else if (r.inputs.ttl !== 1) problems.push({ message: `${r.name}: proxied record with ttl ${str(r.inputs.ttl)} (must be 1 = automatic)` });
+      if (r.inputs.proxied !== true) problems.push({ message: l(`${r.name}: DNS record is not proxied through Cloudflare`, `${r.name}: DNS-Eintrag läuft nicht über den Cloudflare-Proxy`) });
+      else if (r.inputs.ttl !== 1)
+        problems.push({
+          message: l(`${r.name}: proxied record with ttl ${str(r.inputs.ttl)} (must be 1 = automatic)`, `${r.name}: Proxy-Eintrag mit TTL ${str(r.inputs.ttl)} (muss 1 = automatisch sein)`),
+        });
       return problems;
     },
   },
@@ -119,16 +163,27 @@ export const cutover: ChecklistRule = {
     const { spec } = ctx;
     const problems: Problem[] = [];
     const records = ofType(ctx, T.dnsRecord);
-    for (const host of spec.hostnames) if (!records.some((r) => r.inputs.name === host)) problems.push({ message: `no DNS record for ${host}` });
+    for (const host of spec.hostnames) if (!records.some((r) => r.inputs.name === host)) problems.push({ message: l(`no DNS record for ${host}`, `kein DNS-Eintrag für ${host}`) });
     const strict = ofType(ctx, T.zoneSetting).filter((z) => z.inputs.settingId === "ssl" && z.inputs.value === "strict");
     // Zone settings follow the cutover (cloud/dns.ts): before it the old origin keeps the zone's own mode.
     if (spec.dns.target === "lb")
-      for (const d of spec.domains) if (!strict.some((z) => z.inputs.zoneId === d.zoneId)) problems.push({ message: `zone ${d.zone}: SSL mode is not Full (strict)` });
-    const target = spec.dns.target === "lb" ? "the load balancer (cut over)" : `the old host ${spec.dns.target} (cutover pending: set shop:dns.target to lb)`;
+      for (const d of spec.domains)
+        if (!strict.some((z) => z.inputs.zoneId === d.zoneId))
+          problems.push({ message: l(`zone ${d.zone}: SSL mode is not Full (strict)`, `Zone ${d.zone}: SSL-Modus ist nicht Full (strict)`) });
+    const recordList = records.map((r) => `${str(r.inputs.name)} ${str(r.inputs.type)}→${str(r.inputs.content)} proxied=${str(r.inputs.proxied)} ttl=${str(r.inputs.ttl)}`).join(", ");
+    const cutOver = spec.dns.target === "lb";
     return {
       evidence: [
-        `records: ${records.map((r) => `${str(r.inputs.name)} ${str(r.inputs.type)}→${str(r.inputs.content)} proxied=${str(r.inputs.proxied)} ttl=${str(r.inputs.ttl)}`).join(", ")}`,
-        `traffic goes to ${target}; rollback: set shop:dns.target back and run pulumi up`,
+        l(`records: ${recordList}`, `Einträge: ${recordList}`),
+        cutOver
+          ? l(
+              "traffic goes to the load balancer (cut over); rollback: set shop:dns.target back to the old host and run pulumi up",
+              "der Verkehr geht an den Loadbalancer (umgeschaltet); Rückfallweg: shop:dns.target wieder auf das Altsystem setzen und pulumi up ausführen",
+            )
+          : l(
+              `traffic goes to the old host ${spec.dns.target} (cutover pending: set shop:dns.target to lb); rollback: set it back and run pulumi up`,
+              `der Verkehr geht noch an das Altsystem ${spec.dns.target} (Umschaltung steht aus: shop:dns.target auf lb setzen); Rückfallweg: zurücksetzen und pulumi up ausführen`,
+            ),
       ],
       problems,
     };

@@ -6,7 +6,7 @@
  * update PRICES_AS_OF whenever a figure changes.
  */
 export const PRICES_AS_OF = "2025-10-15";
-export const PRICE_SOURCE = "hetzner.com/cloud, hetzner.com/storage/storage-box (net EUR/month, DE/FI locations, excl. VAT)";
+export const PRICE_SOURCE = "hetzner.com/cloud, hetzner.com/storage/storage-box, docs.hetzner.com/storage/object-storage (net EUR/month, DE/FI locations, excl. VAT); cloudflare.com/plans (USD)";
 
 /** Monthly price and local disk of each server type. */
 export const serverPrices: Record<string, { eurMonth: number; diskGb: number }> = {
@@ -47,3 +47,20 @@ export const storageBoxPrices: Record<string, { eurMonth: number; capacityGb: nu
 
 /** A primary IPv4 on a server; IPv6 and the LB's own addresses cost nothing extra. */
 export const PRIMARY_IPV4_EUR_MONTH = 0.5;
+
+/**
+ * Hetzner Object Storage (shop:media on *.your-objectstorage.com): the monthly base price, billed
+ * once per project however many buckets, with 1 TB storage and 1 TB traffic included; more is
+ * billed per TB-hour (docs.hetzner.com/storage/object-storage/overview, "Pricing").
+ */
+export const OBJECT_STORAGE_EUR_MONTH = 5.0;
+export const OBJECT_STORAGE_HOST = /\.your-objectstorage\.com$/;
+
+/**
+ * Cloudflare Health Checks need a paid plan (Pro or higher) on the zone; Pro is USD 25 per zone and
+ * month billed monthly (cloudflare.com/plans). Cloudflare bills in USD, so it is summed apart.
+ */
+export const CLOUDFLARE_PRO_USD_MONTH = 25;
+
+/** Older price tables get a warning in every audit: list prices change. */
+export const PRICE_TABLE_MAX_AGE_MONTHS = 6;

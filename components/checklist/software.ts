@@ -3,7 +3,8 @@ import * as path from "path";
 import { appNodes, images, incompatibility } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, str, T } from "./resources";
-import type { ChecklistRule, Problem } from "./types";
+import { l } from "./text";
+import type { ChecklistRule, Localized, Problem } from "./types";
 
 /** unattended-upgrades / apt periodic settings as the updates renderer ships them. */
 const UPDATE_FILES = /apt\/apt\.conf\.d\/.*(unattended|periodic|upgrade)/i;
@@ -21,18 +22,31 @@ export const softwareUpdates: ChecklistRule = {
     const problems: Problem[] = [];
     // The reboot slots as the hosts will get them: read from each bundle's unattended-upgrades config.
     const byTime = new Map<string, string[]>();
-    const slots: string[] = [];
+    const slots: Localized[] = [];
     for (const n of spec.nodes) {
       const content = bundleFiles(ctx, n.name, UPDATE_FILES).map((f) => f.content).join("\n");
       const time = /Automatic-Reboot-Time\s+"([0-9:]+)"/.exec(content)?.[1];
       const rebootOn = /Automatic-Reboot\s+"true"/.test(content);
-      slots.push(`${n.name} ${rebootOn ? (time ?? "no time") : "no automatic reboot"}`);
+      slots.push(rebootOn ? l(`${n.name} ${time ?? "no time"}`, `${n.name} ${time ?? "ohne Uhrzeit"}`) : l(`${n.name} no automatic reboot`, `${n.name} ohne automatischen Neustart`));
       if (rebootOn && time) byTime.set(time, [...(byTime.get(time) ?? []), n.name]);
-      if (rebootOn && !time) problems.push({ message: `${n.name}: automatic reboot without Automatic-Reboot-Time (unattended-upgrades reboots at once)` });
+      if (rebootOn && !time)
+        problems.push({
+          message: l(
+            `${n.name}: automatic reboot without Automatic-Reboot-Time (unattended-upgrades reboots at once)`,
+            `${n.name}: automatischer Neustart ohne Automatic-Reboot-Time (unattended-upgrades startet sofort neu)`,
+          ),
+        });
     }
-    for (const [time, hosts] of byTime) if (hosts.length > 1) problems.push({ message: `${hosts.join(" and ")} reboot together at ${time}` });
-    const evidence = [`automatic reboot (shop:updates.automaticReboot): ${spec.updates.automaticReboot ? "on" : "off"}; slots ${slots.join(", ")}`];
-    return merge({ evidence, problems }, delivered(ctx, spec.nodes, "unattended-upgrades config", UPDATE_FILES));
+    for (const [time, hosts] of byTime)
+      if (hosts.length > 1) problems.push({ message: l(`${hosts.join(" and ")} reboot together at ${time}`, `${hosts.join(" und ")} starten gemeinsam um ${time} neu`) });
+    const on = spec.updates.automaticReboot;
+    const evidence = [
+      l(
+        `automatic reboot (shop:updates.automaticReboot): ${on ? "on" : "off"}; slots ${slots.map((x) => x.en).join(", ")}`,
+        `automatischer Neustart (shop:updates.automaticReboot): ${on ? "an" : "aus"}; Zeitfenster ${slots.map((x) => x.de).join(", ")}`,
+      ),
+    ];
+    return merge({ evidence, problems }, delivered(ctx, spec.nodes, l("unattended-upgrades config", "unattended-upgrades-Konfiguration"), UPDATE_FILES));
   },
 };
 
@@ -49,24 +63,29 @@ export const versionCompatibility: ChecklistRule = {
     check(r, ctx) {
       const image = str(r.inputs.image);
       const os = images[image];
-      if (!os) return [{ message: `${r.name}: image ${image} is not in the compatibility matrix` }];
+      if (!os) return [{ message: l(`${r.name}: image ${image} is not in the compatibility matrix`, `${r.name}: Image ${image} steht nicht in der Kompatibilitätsmatrix`) }];
       const why = incompatibility(ctx.spec.shopware.version, os);
-      return why ? [{ message: `${r.name}: Shopware ${ctx.spec.shopware.version} on ${image}: ${why}` }] : [];
+      const what = `${r.name}: Shopware ${ctx.spec.shopware.version}`;
+      return why ? [{ message: l(`${what} on ${image}: ${why}`, `${what} auf ${image}: nicht unterstützt laut Matrix (${why})`) }] : [];
     },
   },
   stack(ctx) {
     const { spec } = ctx;
     const imagesUsed = [...new Set(ofType(ctx, T.server).map((s) => str(s.inputs.image)))];
+    const versions = `PHP ${spec.os.php}, MariaDB ${spec.os.mariadb}, Redis ${spec.os.redis} (${spec.os.codename})`;
     return {
       evidence: [
-        `Shopware ${spec.shopware.version} on ${imagesUsed.join(", ") || "no servers"}: PHP ${spec.os.php}, MariaDB ${spec.os.mariadb}, Redis ${spec.os.redis} (${spec.os.codename})`,
+        l(
+          `Shopware ${spec.shopware.version} on ${imagesUsed.join(", ") || "no servers"}: ${versions}`,
+          `Shopware ${spec.shopware.version} auf ${imagesUsed.join(", ") || "keinen Servern"}: ${versions}`,
+        ),
       ],
-      problems: imagesUsed.length ? [] : [{ message: "no servers declared" }],
+      problems: imagesUsed.length ? [] : [{ message: l("no servers declared", "keine Server deklariert") }],
     };
   },
 };
 
-/** The rolling deploy command lives in the repository (DESIGN §4: scripts/deploy). */
+/** The rolling deploy command would live in the repository (docs/design.md, "Known gaps"). */
 const DEPLOY_SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "deploy.ts");
 
 export const shopwareUpdates: ChecklistRule = {
@@ -80,15 +99,22 @@ export const shopwareUpdates: ChecklistRule = {
   stack(ctx) {
     const problems: Problem[] = [];
     const apps = appNodes(ctx.spec);
-    if (apps.length < 2) problems.push({ message: `${apps.length} app node(s): a rolling update takes the shop offline` });
+    if (apps.length < 2)
+      problems.push({ message: l(`${apps.length} app node(s): a rolling update takes the shop offline`, `${apps.length} App-Knoten: ein rollierendes Update nimmt den Shop vom Netz`) });
     const gate = ofType(ctx, T.lbService).some((s) => (s.inputs.healthCheck as { protocol?: string } | undefined)?.protocol === "http");
-    if (!gate) problems.push({ message: "no HTTP health check on the LB to gate each node" });
+    if (!gate) problems.push({ message: l("no HTTP health check on the LB to gate each node", "kein HTTP-Health-Check am LB, der jeden Knoten freigibt") });
     const hasDeploy = fs.existsSync(DEPLOY_SCRIPT);
-    if (!hasDeploy) problems.push({ message: "no rolling deploy command (scripts/deploy.ts) in the repository" });
+    if (!hasDeploy)
+      problems.push({ message: l("no rolling deploy command (scripts/deploy.ts) in the repository", "kein Befehl für das rollierende Deployment (scripts/deploy.ts) im Repository") });
+    const order = apps.map((n) => n.name).join(" → ");
+    const helper = apps.find((n) => n.scheduler)?.name ?? "?";
     return {
       evidence: [
-        `rolling order: ${apps.map((n) => n.name).join(" → ")}; deployment helper runs on ${apps.find((n) => n.scheduler)?.name ?? "?"}`,
-        `health gate: ${gate ? "LB HTTP health check" : "none"}; deploy command: ${hasDeploy ? "scripts/deploy.ts" : "missing"}`,
+        l(`rolling order: ${order}; deployment helper runs on ${helper}`, `Reihenfolge: ${order}; der Deployment-Helper läuft auf ${helper}`),
+        l(
+          `health gate: ${gate ? "LB HTTP health check" : "none"}; deploy command: ${hasDeploy ? "scripts/deploy.ts" : "missing"}`,
+          `Health-Gate: ${gate ? "HTTP-Health-Check am LB" : "keins"}; Deploy-Befehl: ${hasDeploy ? "scripts/deploy.ts" : "fehlt"}`,
+        ),
       ],
       problems,
     };

@@ -28,12 +28,12 @@ export interface CheckContext {
 
 /** Something wrong, named with the resource or key it is about; a matching waiver turns it into "waived". */
 export interface Problem {
-  message: string;
+  message: Localized;
   waiver?: WaiverSpec;
 }
 
 export interface Judgement {
-  evidence: string[];
+  evidence: Localized[];
   problems: Problem[];
 }
 
@@ -43,7 +43,7 @@ export interface ResourceCheck {
   check(resource: DeclaredResource, ctx: CheckContext): Problem[];
 }
 
-/** One checklist item (DESIGN §1), shared by the audit and the policy pack. */
+/** One checklist item (docs/design.md, "The checklist"), shared by the audit and the policy pack. */
 export interface ChecklistRule {
   id: string;
   title: Localized;
@@ -60,8 +60,25 @@ export interface RuleResult {
   title: Localized;
   level: Level;
   status: Status;
-  evidence: string[];
-  problems: string[];
+  evidence: Localized[];
+  problems: Localized[];
   waivers: WaiverSpec[];
+  /** Placeholder values (components/config/placeholders.ts) that fail this row, by key. */
+  placeholders: string[];
   fix: Localized;
+}
+
+/** Where a report comes from, so a reader can tell a current report from a stale one. */
+export interface Provenance {
+  /** ISO 8601, UTC; SOURCE_DATE_EPOCH pins it for reproducible output. */
+  generatedAt: string;
+  /** The repository commit the tool ran from, or "unknown" outside a git checkout. */
+  commit: string;
+  /** Uncommitted changes in the checkout (undefined when unknown). */
+  dirty?: boolean;
+  /** The stack file as given, and the sha256 of its bytes. */
+  stackFile: string;
+  stackFileSha256: string;
+  /** package name and version. */
+  tool: string;
 }

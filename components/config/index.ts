@@ -3,6 +3,7 @@ export * from "./compat";
 export * from "./derive";
 export * from "./load";
 export * from "./net";
+export * from "./placeholders";
 export * from "./problems";
 export * from "./schema";
 export * from "./secret";

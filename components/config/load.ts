@@ -4,7 +4,7 @@ import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } fro
 import { ConfigError, ProblemList } from "./problems";
 import { requiredSecretPaths, secretPaths, stackConfigSchema } from "./schema";
 import { isStackName, STACK_NAME_RULE } from "./stackName";
-import { offlinePlaceholder, SecretString } from "./secret";
+import { offlinePlaceholder, SecretString, unsetPlaceholder } from "./secret";
 import { deriveSpec } from "./derive";
 import { parseConfig, semanticChecks } from "./validate";
 import type { ShopSpec } from "./types";
@@ -56,7 +56,7 @@ function fillPlaceholders(raw: Tree, warnings: string[]): void {
   for (const p of requiredSecretPaths)
     forEachAt(raw, p, (parent, key, concrete) => {
       if (parent[key] === undefined) {
-        parent[key] = new SecretString(offlinePlaceholder(concrete));
+        parent[key] = new SecretString(unsetPlaceholder(concrete));
         warnings.push(`shop:${concrete} is not set: the offline plan uses a placeholder (set it with pulumi config set --secret --path 'shop:${concrete}')`);
       }
     });

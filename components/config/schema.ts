@@ -111,6 +111,8 @@ const firewallRule = z.strictObject({
   sourceIps: cidrList.min(1),
   /** Required to open 22, 3306 or 6379 to the world; shown in the audit. */
   waiver: waiverReason.optional(),
+  /** The firewall roles the rule opens on (Hetzner firewall and host nftables); app unless named. */
+  roles: z.array(z.enum(["app", "db"])).min(1).default(["app"]),
 });
 
 const webhook = z.strictObject({

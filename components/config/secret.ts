@@ -34,3 +34,10 @@ export const OFFLINE_SECRET_MARKER = "offline-placeholder";
 export function offlinePlaceholder(path: string): string {
   return `${OFFLINE_SECRET_MARKER}:${path}`;
 }
+
+/** Offline stand-ins for secrets the stack leaves unset start so (a `secure:` value the plan cannot decrypt does not). */
+export const UNSET_SECRET_PREFIX = `${OFFLINE_SECRET_MARKER}:unset:`;
+
+export function unsetPlaceholder(path: string): string {
+  return `${UNSET_SECRET_PREFIX}${path}`;
+}

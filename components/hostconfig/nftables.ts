@@ -36,7 +36,8 @@ export function hostInboundRules(spec: ShopSpec, node: NodeSpec): InboundRule[] 
     ] as const)
       rules.push({ description: `${what} from app nodes and the other database nodes`, protocol: "tcp", port: String(port), sourceIps: [...apps, ...peers] });
   }
-  return mergeRules([...rules, ...extraRules(spec)]);
+  const extra = extraRules(spec, node.roles.includes("app") ? "app" : "db").map(({ keys: _keys, ...rule }) => rule);
+  return mergeRules([...rules, ...extra]);
 }
 
 function nftRule(rule: InboundRule): string[] {

@@ -1,6 +1,8 @@
 import { AUTOMATION_USER } from "../config";
 import { dbDumpHost } from "../hostconfig/backup";
-import { SHOP_DB_NAME, SHOP_SHARED } from "../hostconfig/shopware";
+import { renderHostBundle } from "../hostconfig/bundle";
+import type { BundleFile } from "../hostconfig/types";
+import { SHOP_CURRENT, SHOP_DB_NAME, SHOP_SHARED } from "../hostconfig/shopware";
 import { HEALTH_CHECK_PATH } from "../config";
 import { appNodes, dbPrimary, dbReplicas, ShopSpec } from "../config";
 
@@ -15,6 +17,8 @@ export interface RunbookHost {
   privateIp: string;
   rebootTime: string;
   scheduler: boolean;
+  /** The systemd units whose journal tells what the host's services did, as its bundle installs them. */
+  logUnits: string[];
 }
 
 export interface HealthCheckFacts {
@@ -59,6 +63,16 @@ export interface RunbookData {
     dumpHost: string;
   };
   dns: { proxied: boolean; target: string };
+  /** Where shop-health and the backups send alerts: names and types only (the URLs are secrets). */
+  alerts: {
+    webhooks: { name: string; type: string }[];
+    repeatMinutes: number;
+    backupHeartbeat: boolean;
+    monitoringHeartbeat: boolean;
+    cloudflareHealthchecks: boolean;
+  };
+  /** The Shopware release every app node serves, and the user PHP runs as. */
+  shop: { current: string; user: string; phpFpmUnit: string };
   deploy: { order: string[]; schedulerHost: string };
   updates: { automaticReboot: boolean; windows: { host: string; time: string }[] };
 }
@@ -68,6 +82,21 @@ export interface HostAddresses {
   name: string;
   publicIpv4: string;
   publicIpv6: string;
+}
+
+/** Units the bundle restarts or reloads, with each timer replaced by the service it starts (that one logs). */
+export function logUnitsOf(files: BundleFile[]): string[] {
+  const units = new Set<string>();
+  for (const f of files)
+    for (const r of f.restarts ?? []) {
+      const unit = r.replace(/^reload:/, "");
+      if (unit.startsWith("systemd-")) continue;
+      if (unit.endsWith(".timer")) {
+        const timer = files.find((x) => x.path === `/etc/systemd/system/${unit}`);
+        units.add(/^Unit=(\S+)$/m.exec(timer?.content ?? "")?.[1] ?? unit.replace(/\.timer$/, ".service"));
+      } else units.add(unit);
+    }
+  return [...units];
 }
 
 export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4: string; ipv6: string }): RunbookData {
@@ -96,6 +125,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       privateIp: n.privateIp,
       rebootTime: n.rebootTime,
       scheduler: n.scheduler,
+      logUnits: logUnitsOf(renderHostBundle(spec, n).files),
     })),
     loadBalancer: {
       name: spec.loadBalancer.name,
@@ -132,6 +162,14 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       dumpHost: dbDumpHost(spec).name,
     },
     dns: { proxied: spec.dns.proxied, target: spec.dns.target },
+    alerts: {
+      webhooks: spec.monitoring.webhooks.map((h) => ({ name: h.name, type: h.type })),
+      repeatMinutes: spec.monitoring.thresholds.alertRepeatMinutes,
+      backupHeartbeat: spec.backup.heartbeatUrl !== undefined,
+      monitoringHeartbeat: spec.monitoring.heartbeatUrl !== undefined,
+      cloudflareHealthchecks: spec.monitoring.cloudflareHealthchecks,
+    },
+    shop: { current: SHOP_CURRENT, user: "www-data", phpFpmUnit: `php${spec.os.php}-fpm.service` },
     deploy: { order: apps.map((n) => n.name), schedulerHost: apps.find((n) => n.scheduler)?.name ?? apps[0].name },
     updates: { automaticReboot: spec.updates.automaticReboot, windows: spec.nodes.map((n) => ({ host: n.name, time: n.rebootTime })) },
   };

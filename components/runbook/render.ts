@@ -1,17 +1,65 @@
-import type { Lang } from "../checklist/types";
+import { isDocumentationAddress } from "../config";
+import { provenanceLines } from "../checklist/text";
+import type { Lang, Provenance } from "../checklist/types";
 import type { HealthCheckFacts, RunbookData, RunbookHost } from "./data";
+
+/** The shell variable every command logs in with: whoever is on call sets it to their own login. */
+const ADMIN = "$ADMIN";
 
 const text = {
   en: {
     title: (d: RunbookData) => `# Runbook: ${d.customer} (stack ${d.stack}, ${d.environment})`,
-    intro: "Generated from the stack file and the offline plan. Everything someone on call needs to reach people and servers, and every procedure.",
+    provenance: "**Provenance**",
+    intro: "Generated from the stack file and the offline plan. Everything the admin on call needs to reach people and servers, and every procedure.",
+    shop: (d: RunbookData) => `Shop: ${d.appUrl} (${d.hostnames.join(", ")}), Shopware ${d.shopware}`,
+    offline:
+      "**Offline plan:** the public addresses below (203.0.113.x, 2001:db8:…) are placeholders from documentation ranges, marked *(offline)*. After `pulumi up`, `pulumi stack output runbook` renders this runbook with the real ones, and `pulumi stack output hosts` lists them.",
+    offlineComment: "# offline plan: 203.0.113.x / 2001:db8:… are placeholders; `pulumi stack output hosts` has the real addresses",
+    offlineMark: " *(offline)*",
+    oldHostMark: " *(documentation address: replace it with the old host's real IP)*",
+    triage: "## Shop is down: triage",
+    whoIsOnCall: (d: RunbookData) =>
+      `Written for the admin on call. Log in with your own account: set \`export ADMIN=<your login>\` once, every command below uses \`$ADMIN\`. Admins of this stack: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${u.name}${u.comment ? ` (${u.comment})` : ""}${u.expires ? `, until ${u.expires}` : ""}`).join(", ") || "none declared: only the automation user can administer the hosts"}.`,
+    escalate: (d: RunbookData) => {
+      const c = d.contacts.find((x) => x.role === "onCall");
+      const h = d.contacts.find((x) => x.role === "hoster");
+      return `Escalate to the on-call rotation${c ? ` ${c.name}, ${c.phone}, ${c.email}` : ""}${h ? `; hoster ${h.name}, ${h.phone}` : ""}. Work through the steps in order and stop at the first one that fails.`;
+    },
+    step1: "1. From outside: does the shop answer? 200 means yes; Cloudflare's 52x pages mean it cannot reach the load balancer.",
+    step2: (lb: string) => `2. The load balancer: which targets are healthy (needs \`HCLOUD_TOKEN\`; the console shows the same under Load Balancers → ${lb}).`,
+    step3: "3. Each app node: the health check as the load balancer sends it, failed units, and the services check.",
+    step4: (p: string) => `4. The database primary ${p}: is MariaDB up and writable, and are Redis (sessions, cache) up?`,
+    step5: "5. Disk, memory and load on any host that looks slow:",
+    step6:
+      "6. A single broken node is already out of rotation: restart the failed unit and read its log (next section). If the primary is down, follow \"Database: promote the replica to primary\". While you repair, put the shop into maintenance so customers see a maintenance page instead of errors.",
+    logs: "## Logs per host and unit",
+    logsIntro: "Every service logs to the journal: `sudo journalctl -u UNIT -n 200 --no-pager` (add `-f` to follow, `--since '-1h'` to narrow). nginx also writes /var/log/nginx/error.log and access.log.",
+    logHead: "| Host | Units |",
+    alerts: "## Where alerts go",
+    alertsIntro: (d: RunbookData) =>
+      `shop-health runs every minute on every host and alerts on changes only (firing, then resolved), repeating a firing alert every ${d.alerts.repeatMinutes} min, to:`,
+    noHooks: "no webhook: alerts reach nobody (shop:monitoring.webhooks is empty).",
+    hook: (name: string, type: string) => `webhook ${name} (${type}); its URL is a secret in the stack config`,
+    heartbeat: (backup: boolean, monitoring: boolean) =>
+      `Backup heartbeat: ${backup ? "set (every backup pings it; a missing ping alerts there)" : "not set"}. Monitoring heartbeat: ${monitoring ? "set" : "not set"}.`,
+    cloudflare: (on: boolean) =>
+      on ? "Cloudflare Health Checks probe the shop from several regions and alert through Cloudflare Notifications." : "External multi-region checks: off (shop:monitoring.cloudflareHealthchecks; needs a paid Cloudflare plan).",
+    maintenance: "## Maintenance mode",
+    maintenanceIntro: (app: string) => `Shopware's maintenance mode applies to every sales channel; run it on one app node (${app}), the setting is in the shared database:`,
+    maintenanceOn: "# on",
+    maintenanceOff: "# off again, once the shop is healthy",
     contacts: "## Contacts",
     roles: { owner: "Owner", onCall: "On call", agency: "Agency", hoster: "Hoster" },
     contactHead: "| Role | Name | Phone | E-mail |",
     hosts: "## Hosts",
     hostHead: "| Host | Roles | Public IPv4 | Public IPv6 | Private IP | Type | Location |",
+    scheduler: " (scheduler)",
     lb: "## Load balancer and domains",
+    lbLine: (d: RunbookData, mark: (a: string) => string) =>
+      `- ${d.loadBalancer.name} (${d.loadBalancer.type}): ${mark(d.loadBalancer.ipv4)}, ${mark(d.loadBalancer.ipv6)}, private ${d.loadBalancer.privateIp}`,
+    healthCheckLine: "Health check",
     healthCheck: (h: HealthCheckFacts) => `GET ${h.path} every ${h.interval} s, ${h.retries} retries (failover after ≈${h.failoverSeconds} s)`,
+    dnsLine: (d: RunbookData, target: string) => `- DNS: ${d.hostnames.join(", ")} → ${target}${d.dns.proxied ? " (proxied by Cloudflare)" : ""}`,
     access: "## Who may log in",
     accessIntro: (from: string) => `SSH is open only from ${from}. Users log in with their own key; there are no shared accounts.`,
     userHead: "| User | Role | Expires | Note |",
@@ -20,7 +68,7 @@ const text = {
     backups: "## Backups: where they live and how to restore",
     backupWhere: (d: RunbookData) =>
       `Off-host backups go to a Hetzner Storage Box ${d.backups.storageBoxType} in ${d.backups.location}: one subaccount and one restic repository (SFTP, port 23) per host. ` +
-      `DB dumps run on ${d.backups.dumpHost} (${d.backups.schedules.db}), files ${d.backups.schedules.files}, media mirror ${d.backups.schedules.media ?? "off"}, repository check ${d.backups.schedules.check}. ` +
+      `DB dumps run on ${d.backups.dumpHost} (\`${d.backups.schedules.db}\`), files \`${d.backups.schedules.files}\`, media mirror ${d.backups.schedules.media ? `\`${d.backups.schedules.media}\`` : "off"}, repository check \`${d.backups.schedules.check}\`. ` +
       `Retention: ${d.backups.retention.hourly} hourly, ${d.backups.retention.daily} daily, ${d.backups.retention.weekly} weekly, ${d.backups.retention.monthly} monthly. ` +
       `Hetzner server backups (7 daily crash-consistent images): ${d.backups.serverBackups ? "on" : "off"}.`,
     restoreSteps: "Restore, as root on the host whose restic repository holds the snapshot:",
@@ -28,18 +76,19 @@ const text = {
     scratch: "Test restore into a scratch database (touches nothing live)",
     liveDb: "Restore over the live database on the primary (the dump streams from the replica's repository)",
     files: "Restore files of an app node into a directory, then copy back what is needed",
-    lostHost: "A host is lost: `pulumi up --stack STACK` recreates it with the same name, IP and bundle; then restore the database and files as above. The Hetzner server backup of a host can be restored in the Hetzner console (crash-consistent only).",
-    failover: "## Database promotion and failover",
-    failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined) =>
+    lostHost: (stack: string) =>
+      `A host is lost: \`pulumi up --stack ${stack}\` recreates it with the same name, IP and bundle; then restore the database and files as above. The Hetzner server backup of a host can be restored in the Hetzner console (crash-consistent only).`,
+    failover: "## Database: promote the replica to primary",
+    failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
         ? [
             `Failover is manual on purpose (two nodes cannot vote; automatic failover risks split brain).`,
-            `1. Confirm the primary ${primary.name} (${primary.privateIp}) is really down: \`ssh ADMIN@${primary.publicIpv4} 'systemctl status mariadb'\`; stop it if it is half alive: \`ssh ADMIN@${primary.publicIpv4} 'sudo systemctl stop mariadb'\`.`,
-            `2. On the replica ${replica.name}, stop fetching and let it apply what it has: \`ssh ADMIN@${replica.publicIpv4} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; repeat until Slave_SQL_Running_State says it has read all relay log.`,
-            `3. Promote it: \`ssh ADMIN@${replica.publicIpv4} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (semi-sync stays off until a new replica is attached).`,
+            `1. Confirm the primary ${primary.name} (${primary.privateIp}) is really down: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\`; stop it if it is half alive: \`ssh ${ADMIN}@${ip(primary)} 'sudo systemctl stop mariadb'\`.`,
+            `2. On the replica ${replica.name}, stop fetching and let it apply what it has: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; repeat until Slave_SQL_Running_State says it has read all relay log.`,
+            `3. Promote it to primary: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (semi-sync stays off until a new replica is attached).`,
             `4. Point the app nodes (${d.deploy.order.join(", ")}) at ${replica.privateIp} instead of ${primary.privateIp} in DATABASE_URL of ${d.database.envFile} and reload php-fpm on each.`,
-            `5. Check the shop: \`curl -fsS ${d.appUrl}/api/_info/health-check\`.`,
-            `6. Later, rebuild ${primary.name} as the new replica from a fresh dump and restore the roles in the stack file.`,
+            `5. Check the shop: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
+            `6. Later, rebuild ${primary.name} as the new replica from a fresh dump and swap the roles in the stack file.`,
           ]
         : [`This stack has no replica: restore the database from the backup (see above).`],
     cutover: "## Cutover and rollback",
@@ -48,13 +97,17 @@ const text = {
         ? `Traffic goes to the load balancer (cut over). DNS is ${d.dns.proxied ? "proxied by Cloudflare: changes take effect within seconds" : "NOT proxied: changes wait for the TTL"}.`
         : `Traffic still goes to the old host ${d.dns.target}. DNS is ${d.dns.proxied ? "proxied by Cloudflare: the flip takes effect within seconds" : "NOT proxied: the flip waits for the TTL"}.`,
     cutoverSteps: "Cut over to the new hosts, watch, and roll back by flipping back:",
+    rollback: "# rollback:",
+    adoptComment: "# records and WAF rules the zones already have: import them first (README)",
+    zoneSettingsComment: "# the zone settings stay (ssl strict): an old host without a strict-valid certificate needs SSL/TLS → Full in the dashboard",
+    oldHostVar: "OLD_HOST_IP",
     deploy: "## Rolling deploy",
-    deploySteps: (d: RunbookData, lbFailover: string) => [
+    deploySteps: (d: RunbookData, lbFailover: string, first: string) => [
       `One node at a time, in this order: ${d.deploy.order.join(" → ")}. The LB health check (${lbFailover}) takes a stopped node out of rotation.`,
-      `1. Drain the node: \`ssh ADMIN@NODE sudo systemctl stop nginx\` and wait until the LB marks it unhealthy.`,
+      `1. Drain the node: \`ssh ${ADMIN}@${first} sudo systemctl stop nginx\` (then the next node's address) and wait until the LB marks it unhealthy.`,
       `2. Update the code on the node; run \`vendor/bin/shopware-deployment-helper run\` only on ${d.deploy.schedulerHost} (migrations run once).`,
-      `3. \`sudo systemctl reload php*-fpm && sudo systemctl start nginx\`; wait until \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP/api/_info/health-check\` answers 200 from the LB's network.`,
-      `4. Continue with the next node. A major update needs maintenance mode instead.`,
+      `3. \`sudo systemctl reload ${d.shop.phpFpmUnit} && sudo systemctl start nginx\`; wait until \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP${d.loadBalancer.healthCheck.path}\` answers 200 from the LB's network.`,
+      `4. Continue with the next node. A major update needs maintenance mode instead (see above).`,
     ],
     updates: "## Update windows",
     updatesIntro: (d: RunbookData) =>
@@ -62,15 +115,60 @@ const text = {
     windowHead: "| Host | Reboot time |",
   },
   de: {
-    title: (d: RunbookData) => `# Betriebshandbuch: ${d.customer} (Stack ${d.stack}, ${d.environment})`,
-    intro: "Erzeugt aus der Stack-Datei und dem Offline-Plan. Alles, was die Rufbereitschaft braucht, um Menschen und Server zu erreichen, und jedes Verfahren.",
+    title: (d: RunbookData) => `# Betriebshandbuch: ${d.customer} (Stack ${d.stack}, ${d.environment === "production" ? "Produktion" : "Staging"})`,
+    provenance: "**Herkunft**",
+    intro: "Erzeugt aus der Stack-Datei und dem Offline-Plan. Alles, was der Admin in Rufbereitschaft braucht, um Menschen und Server zu erreichen, und jedes Verfahren.",
+    shop: (d: RunbookData) => `Shop: ${d.appUrl} (${d.hostnames.join(", ")}), Shopware ${d.shopware}`,
+    offline:
+      "**Offline-Plan:** die öffentlichen Adressen unten (203.0.113.x, 2001:db8:…) sind Platzhalter aus Dokumentationsbereichen und mit *(offline)* markiert. Nach `pulumi up` erzeugt `pulumi stack output runbook` dieses Handbuch mit den echten Adressen; `pulumi stack output hosts` listet sie.",
+    offlineComment: "# Offline-Plan: 203.0.113.x / 2001:db8:… sind Platzhalter; die echten Adressen stehen in `pulumi stack output hosts`",
+    offlineMark: " *(offline)*",
+    oldHostMark: " *(Dokumentationsadresse: durch die echte IP des Altsystems ersetzen)*",
+    triage: "## Shop ist down: Erste Hilfe",
+    whoIsOnCall: (d: RunbookData) =>
+      `Für den Admin in Rufbereitschaft geschrieben. Mit dem eigenen Konto anmelden: einmal \`export ADMIN=<eigener Login>\` setzen, jeder Befehl unten nutzt \`$ADMIN\`. Admins dieses Stacks: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${u.name}${u.comment ? ` (${u.comment})` : ""}${u.expires ? `, bis ${u.expires}` : ""}`).join(", ") || "keine eingetragen: nur der Automatisierungsbenutzer kann die Hosts verwalten"}.`,
+    escalate: (d: RunbookData) => {
+      const c = d.contacts.find((x) => x.role === "onCall");
+      const h = d.contacts.find((x) => x.role === "hoster");
+      return `Eskalation an die Rufbereitschaft${c ? ` ${c.name}, ${c.phone}, ${c.email}` : ""}${h ? `; Hoster ${h.name}, ${h.phone}` : ""}. Die Schritte der Reihe nach abarbeiten und beim ersten fehlgeschlagenen anhalten.`;
+    },
+    step1: "1. Von außen: antwortet der Shop? 200 heißt ja; Cloudflares 52x-Seiten heißen, dass Cloudflare den Loadbalancer nicht erreicht.",
+    step2: (lb: string) => `2. Der Loadbalancer: welche Ziele sind gesund (braucht \`HCLOUD_TOKEN\`; die Hetzner-Konsole zeigt dasselbe unter Load Balancers → ${lb}).`,
+    step3: "3. Jeder App-Knoten: der Health-Check so, wie ihn der Loadbalancer schickt, fehlgeschlagene Units und die Dienstprüfung.",
+    step4: (p: string) => `4. Der Datenbank-Primary ${p}: läuft MariaDB und nimmt Schreibzugriffe an, laufen Redis (Sessions, Cache)?`,
+    step5: "5. Platte, Arbeitsspeicher und Last auf jedem Host, der langsam wirkt:",
+    step6:
+      "6. Ein einzelner kaputter Knoten ist schon aus der Rotation: die fehlgeschlagene Unit neu starten und ihr Protokoll lesen (nächster Abschnitt). Ist der Primary ausgefallen, \"Datenbank: Replica zum Primary hochstufen\" folgen. Während der Reparatur den Shop in den Wartungsmodus schalten, damit Kunden eine Wartungsseite statt Fehlern sehen.",
+    logs: "## Protokolle pro Host und Unit",
+    logsIntro: "Jeder Dienst schreibt ins Journal: `sudo journalctl -u UNIT -n 200 --no-pager` (mit `-f` mitlesen, mit `--since '-1h'` eingrenzen). nginx schreibt zusätzlich /var/log/nginx/error.log und access.log.",
+    logHead: "| Host | Units |",
+    alerts: "## Wohin Alarme gehen",
+    alertsIntro: (d: RunbookData) =>
+      `shop-health läuft jede Minute auf jedem Host und alarmiert nur bei Änderungen (ausgelöst, dann behoben); ein anhaltender Alarm wiederholt sich alle ${d.alerts.repeatMinutes} min, an:`,
+    noHooks: "keinen Webhook: Alarme erreichen niemanden (shop:monitoring.webhooks ist leer).",
+    hook: (name: string, type: string) => `Webhook ${name} (${type}); die URL ist ein Geheimnis in der Stack-Konfiguration`,
+    heartbeat: (backup: boolean, monitoring: boolean) =>
+      `Backup-Heartbeat: ${backup ? "gesetzt (jede Sicherung meldet sich dort; bleibt die Meldung aus, alarmiert er)" : "nicht gesetzt"}. Monitoring-Heartbeat: ${monitoring ? "gesetzt" : "nicht gesetzt"}.`,
+    cloudflare: (on: boolean) =>
+      on
+        ? "Cloudflare Health Checks prüfen den Shop aus mehreren Regionen und alarmieren über Cloudflare Notifications."
+        : "Externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks; braucht einen kostenpflichtigen Cloudflare-Tarif).",
+    maintenance: "## Wartungsmodus",
+    maintenanceIntro: (app: string) => `Der Wartungsmodus von Shopware gilt für alle Verkaufskanäle; auf einem App-Knoten (${app}) ausführen, die Einstellung liegt in der gemeinsamen Datenbank:`,
+    maintenanceOn: "# einschalten",
+    maintenanceOff: "# wieder ausschalten, sobald der Shop gesund ist",
     contacts: "## Kontakte",
     roles: { owner: "Inhaber", onCall: "Rufbereitschaft", agency: "Agentur", hoster: "Hoster" },
     contactHead: "| Rolle | Name | Telefon | E-Mail |",
     hosts: "## Server",
     hostHead: "| Host | Rollen | Öffentliche IPv4 | Öffentliche IPv6 | Private IP | Typ | Standort |",
+    scheduler: " (Scheduler)",
     lb: "## Loadbalancer und Domains",
-    healthCheck: (h: HealthCheckFacts) => `GET ${h.path} alle ${h.interval} s, ${h.retries} Versuche (Failover nach ≈${h.failoverSeconds} s)`,
+    lbLine: (d: RunbookData, mark: (a: string) => string) =>
+      `- ${d.loadBalancer.name} (${d.loadBalancer.type}): ${mark(d.loadBalancer.ipv4)}, ${mark(d.loadBalancer.ipv6)}, privat ${d.loadBalancer.privateIp}`,
+    healthCheckLine: "Health-Check",
+    healthCheck: (h: HealthCheckFacts) => `GET ${h.path} alle ${h.interval} s, ${h.retries} Versuche (Umschalten nach ≈${h.failoverSeconds} s)`,
+    dnsLine: (d: RunbookData, target: string) => `- DNS: ${d.hostnames.join(", ")} → ${target}${d.dns.proxied ? " (über den Cloudflare-Proxy)" : ""}`,
     access: "## Wer sich anmelden darf",
     accessIntro: (from: string) => `SSH ist nur aus ${from} erreichbar. Jeder meldet sich mit dem eigenen Schlüssel an; es gibt keine geteilten Konten.`,
     userHead: "| Benutzer | Rolle | Gültig bis | Notiz |",
@@ -79,7 +177,7 @@ const text = {
     backups: "## Datensicherung: Ablageort und Wiederherstellung",
     backupWhere: (d: RunbookData) =>
       `Die Datensicherung liegt außerhalb der Server in einer Hetzner Storage Box ${d.backups.storageBoxType} in ${d.backups.location}: ein Subaccount und ein restic-Repository (SFTP, Port 23) pro Host. ` +
-      `DB-Dumps laufen auf ${d.backups.dumpHost} (${d.backups.schedules.db}), Dateien ${d.backups.schedules.files}, Medien-Spiegel ${d.backups.schedules.media ?? "aus"}, Repository-Prüfung ${d.backups.schedules.check}. ` +
+      `DB-Dumps laufen auf ${d.backups.dumpHost} (\`${d.backups.schedules.db}\`), Dateien \`${d.backups.schedules.files}\`, Medien-Spiegel ${d.backups.schedules.media ? `\`${d.backups.schedules.media}\`` : "aus"}, Repository-Prüfung \`${d.backups.schedules.check}\`. ` +
       `Aufbewahrung: ${d.backups.retention.hourly} stündlich, ${d.backups.retention.daily} täglich, ${d.backups.retention.weekly} wöchentlich, ${d.backups.retention.monthly} monatlich. ` +
       `Hetzner-Serverbackups (7 tägliche, absturzkonsistente Abbilder): ${d.backups.serverBackups ? "an" : "aus"}.`,
     restoreSteps: "Wiederherstellen, als root auf dem Host, dessen restic-Repository den Snapshot enthält:",
@@ -87,18 +185,19 @@ const text = {
     scratch: "Probe-Wiederherstellung in eine Test-Datenbank (berührt nichts Produktives)",
     liveDb: "Über die produktive Datenbank auf dem Primary wiederherstellen (der Dump kommt aus dem Repository der Replica)",
     files: "Dateien eines App-Knotens in ein Verzeichnis wiederherstellen und das Benötigte zurückkopieren",
-    lostHost: "Ein Host ist verloren: `pulumi up --stack STACK` legt ihn mit gleichem Namen, gleicher IP und gleichem Bundle neu an; danach Datenbank und Dateien wie oben wiederherstellen. Das Hetzner-Serverbackup eines Hosts lässt sich in der Hetzner-Konsole zurückspielen (nur absturzkonsistent).",
-    failover: "## Datenbank: Promotion und Failover",
-    failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined) =>
+    lostHost: (stack: string) =>
+      `Ein Host ist verloren: \`pulumi up --stack ${stack}\` legt ihn mit gleichem Namen, gleicher IP und gleichem Bundle neu an; danach Datenbank und Dateien wie oben wiederherstellen. Das Hetzner-Serverbackup eines Hosts lässt sich in der Hetzner-Konsole zurückspielen (nur absturzkonsistent).`,
+    failover: "## Datenbank: Replica zum Primary hochstufen",
+    failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
         ? [
             `Das Failover ist bewusst manuell (zwei Knoten können nicht abstimmen; automatisches Failover riskiert Split Brain).`,
-            `1. Prüfen, dass der Primary ${primary.name} (${primary.privateIp}) wirklich ausgefallen ist: \`ssh ADMIN@${primary.publicIpv4} 'systemctl status mariadb'\`; halb laufend stoppen: \`ssh ADMIN@${primary.publicIpv4} 'sudo systemctl stop mariadb'\`.`,
-            `2. Auf der Replica ${replica.name} das Nachladen stoppen und den Rest anwenden lassen: \`ssh ADMIN@${replica.publicIpv4} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; wiederholen, bis Slave_SQL_Running_State meldet, dass das Relay-Log vollständig gelesen ist.`,
-            `3. Befördern: \`ssh ADMIN@${replica.publicIpv4} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (Semi-Sync bleibt aus, bis eine neue Replica angebunden ist).`,
+            `1. Prüfen, dass der Primary ${primary.name} (${primary.privateIp}) wirklich ausgefallen ist: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\`; halb laufend stoppen: \`ssh ${ADMIN}@${ip(primary)} 'sudo systemctl stop mariadb'\`.`,
+            `2. Auf der Replica ${replica.name} das Nachladen stoppen und den Rest anwenden lassen: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; wiederholen, bis Slave_SQL_Running_State meldet, dass das Relay-Log vollständig gelesen ist.`,
+            `3. Zum Primary hochstufen: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (Semi-Sync bleibt aus, bis eine neue Replica angebunden ist).`,
             `4. Die App-Knoten (${d.deploy.order.join(", ")}) in DATABASE_URL von ${d.database.envFile} von ${primary.privateIp} auf ${replica.privateIp} umstellen und php-fpm auf jedem neu laden.`,
-            `5. Shop prüfen: \`curl -fsS ${d.appUrl}/api/_info/health-check\`.`,
-            `6. Danach ${primary.name} aus einem frischen Dump als neue Replica aufbauen und die Rollen in der Stack-Datei nachziehen.`,
+            `5. Shop prüfen: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
+            `6. Danach ${primary.name} aus einem frischen Dump als neue Replica aufbauen und die Rollen in der Stack-Datei tauschen.`,
           ]
         : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
     cutover: "## Umschaltung (Cutover) und Rückfallweg",
@@ -107,13 +206,17 @@ const text = {
         ? `Der Verkehr geht an den Loadbalancer (umgeschaltet). DNS ist ${d.dns.proxied ? "über Cloudflare geproxied: Änderungen wirken binnen Sekunden" : "NICHT geproxied: Änderungen warten auf die TTL"}.`
         : `Der Verkehr geht noch an das Altsystem ${d.dns.target}. DNS ist ${d.dns.proxied ? "über Cloudflare geproxied: das Umschalten wirkt binnen Sekunden" : "NICHT geproxied: das Umschalten wartet auf die TTL"}.`,
     cutoverSteps: "Auf die neuen Server umschalten, beobachten und durch Zurückschalten zurückrollen:",
+    rollback: "# Rückfallweg:",
+    adoptComment: "# Einträge und WAF-Regeln, die die Zonen schon haben: zuerst importieren (README)",
+    zoneSettingsComment: "# die Zoneneinstellungen bleiben (ssl strict): ein Altsystem ohne streng gültiges Zertifikat braucht im Dashboard SSL/TLS → Full",
+    oldHostVar: "IP_ALTSYSTEM",
     deploy: "## Rollierendes Deployment",
-    deploySteps: (d: RunbookData, lbFailover: string) => [
+    deploySteps: (d: RunbookData, lbFailover: string, first: string) => [
       `Ein Knoten nach dem anderen, in dieser Reihenfolge: ${d.deploy.order.join(" → ")}. Der LB-Health-Check (${lbFailover}) nimmt einen gestoppten Knoten aus der Rotation.`,
-      `1. Knoten leeren: \`ssh ADMIN@KNOTEN sudo systemctl stop nginx\` und warten, bis der LB ihn als ungesund markiert.`,
+      `1. Knoten leeren: \`ssh ${ADMIN}@${first} sudo systemctl stop nginx\` (danach die Adresse des nächsten Knotens) und warten, bis der LB ihn als ungesund markiert.`,
       `2. Code auf dem Knoten aktualisieren; \`vendor/bin/shopware-deployment-helper run\` nur auf ${d.deploy.schedulerHost} ausführen (Migrationen laufen einmal).`,
-      `3. \`sudo systemctl reload php*-fpm && sudo systemctl start nginx\`; warten, bis \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP/api/_info/health-check\` aus dem LB-Netz 200 liefert.`,
-      `4. Mit dem nächsten Knoten weitermachen. Ein Major-Update braucht stattdessen den Wartungsmodus.`,
+      `3. \`sudo systemctl reload ${d.shop.phpFpmUnit} && sudo systemctl start nginx\`; warten, bis \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP${d.loadBalancer.healthCheck.path}\` aus dem LB-Netz 200 liefert.`,
+      `4. Mit dem nächsten Knoten weitermachen. Ein Major-Update braucht stattdessen den Wartungsmodus (siehe oben).`,
     ],
     updates: "## Update-Fenster (Software-Updates)",
     updatesIntro: (d: RunbookData) =>
@@ -122,25 +225,95 @@ const text = {
   },
 } as const;
 
-const code = (lines: string[]) => ["```sh", ...lines, "```"];
-
-/** runbook.md in one language, from the runbook data alone. */
-export function renderRunbook(d: RunbookData, lang: Lang): string {
+/** runbook.md in one language, from the runbook data and the run's provenance alone. */
+export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance): string {
   const t = text[lang];
-  const admin = d.access.users.find((u) => u.role === "admin")?.name ?? "ADMIN";
   const host = (name: string) => d.hosts.find((h) => h.name === name)!;
   const primary = host(d.database.primary);
   const replica = d.database.replicas.length ? host(d.database.replicas[0]) : undefined;
   const dump = host(d.backups.dumpHost);
-  const app = host(d.deploy.order[0]);
-  const ssh = (h: RunbookHost, cmd: string) => `ssh ${admin}@${h.publicIpv4} '${cmd}'`;
-  const old = d.dns.target === "lb" ? "OLD_HOST_IP" : d.dns.target;
+  const apps = d.deploy.order.map(host);
+  const app = apps[0];
+  const offline = [...d.hosts.flatMap((h) => [h.publicIpv4, h.publicIpv6]), d.loadBalancer.ipv4].some(isDocumentationAddress);
+  const mark = (address: string) => (isDocumentationAddress(address) ? `${address}${t.offlineMark}` : address);
+  const ip = (h: RunbookHost) => h.publicIpv4;
+  const ssh = (h: RunbookHost, cmd: string) => `ssh ${ADMIN}@${ip(h)} '${cmd}'`;
+  const code = (lines: string[]) => ["```sh", ...(offline && lines.some((x) => /203\.0\.113\.|2001:db8:/.test(x)) ? [t.offlineComment] : []), ...lines, "```"];
+  const oldHost = d.dns.target === "lb" ? t.oldHostVar : d.dns.target;
+  const dnsTarget = d.dns.target !== "lb" && isDocumentationAddress(d.dns.target) ? `${d.dns.target}${t.oldHostMark}` : d.dns.target;
+  const health = `${d.appUrl}${d.loadBalancer.healthCheck.path}`;
+  const shopConsole = `sudo -u ${d.shop.user} php ${d.shop.current}/bin/console`;
   const lines: string[] = [
     t.title(d),
     "",
+    t.provenance,
+    "",
+    ...provenanceLines(provenance, lang),
+    "",
     t.intro,
     "",
-    `Shop: ${d.appUrl} (${d.hostnames.join(", ")}), Shopware ${d.shopware}`,
+    t.shop(d),
+    ...(offline ? ["", t.offline] : []),
+    "",
+    t.triage,
+    "",
+    t.whoIsOnCall(d),
+    "",
+    t.escalate(d),
+    "",
+    t.step1,
+    "",
+    ...code([`curl -sS -o /dev/null -w '%{http_code} %{time_total}\\n' ${health}`]),
+    "",
+    t.step2(d.loadBalancer.name),
+    "",
+    ...code([`hcloud load-balancer describe ${d.loadBalancer.name}`]),
+    "",
+    t.step3,
+    "",
+    ...code(
+      apps.map((a) =>
+        ssh(a, `curl -sS -o /dev/null -w "%{http_code}\\n" -H "Host: ${d.hostnames[0]}" http://${a.privateIp}${d.loadBalancer.healthCheck.path}; systemctl --failed --no-legend; sudo shop-health --only services`),
+      ),
+    ),
+    "",
+    t.step4(primary.name),
+    "",
+    ...code([
+      ssh(primary, `sudo mariadb -e "SELECT @@hostname, @@read_only"; systemctl is-active mariadb redis-server redis-server@cache`),
+      ...(replica ? [ssh(replica, `sudo mariadb -e "SHOW SLAVE STATUS\\G" | grep -E "Running|Behind|Error"`)] : []),
+    ]),
+    "",
+    t.step5,
+    "",
+    ...code(d.hosts.map((h) => ssh(h, "uptime; free -m; df -h /"))),
+    "",
+    t.step6,
+    "",
+    t.logs,
+    "",
+    t.logsIntro,
+    "",
+    t.logHead,
+    "|---|---|",
+    ...d.hosts.map((h) => `| ${h.name} | ${h.logUnits.map((u) => `\`${u}\``).join(", ")} |`),
+    "",
+    ...code([ssh(app, `sudo journalctl -u nginx -u ${d.shop.phpFpmUnit} -n 200 --no-pager`), ssh(primary, "sudo journalctl -u mariadb -n 200 --no-pager")]),
+    "",
+    t.alerts,
+    "",
+    t.alertsIntro(d),
+    "",
+    ...(d.alerts.webhooks.length ? d.alerts.webhooks.map((h) => `- ${t.hook(h.name, h.type)}`) : [`- ${t.noHooks}`]),
+    "",
+    t.heartbeat(d.alerts.backupHeartbeat, d.alerts.monitoringHeartbeat),
+    t.cloudflare(d.alerts.cloudflareHealthchecks),
+    "",
+    t.maintenance,
+    "",
+    t.maintenanceIntro(app.name),
+    "",
+    ...code([t.maintenanceOn, ssh(app, `${shopConsole} sales-channel:maintenance:enable --all`), t.maintenanceOff, ssh(app, `${shopConsole} sales-channel:maintenance:disable --all`)]),
     "",
     t.contacts,
     "",
@@ -152,13 +325,13 @@ export function renderRunbook(d: RunbookData, lang: Lang): string {
     "",
     t.hostHead,
     "|---|---|---|---|---|---|---|",
-    ...d.hosts.map((h) => `| ${h.name} | ${h.roles.join(", ")}${h.scheduler ? " (scheduler)" : ""} | ${h.publicIpv4} | ${h.publicIpv6} | ${h.privateIp} | ${h.serverType} | ${h.location} |`),
+    ...d.hosts.map((h) => `| ${h.name} | ${h.roles.join(", ")}${h.scheduler ? t.scheduler : ""} | ${mark(h.publicIpv4)} | ${mark(h.publicIpv6)} | ${h.privateIp} | ${h.serverType} | ${h.location} |`),
     "",
     t.lb,
     "",
-    `- ${d.loadBalancer.name} (${d.loadBalancer.type}): ${d.loadBalancer.ipv4}, ${d.loadBalancer.ipv6}, private ${d.loadBalancer.privateIp}`,
-    `- Health check: ${t.healthCheck(d.loadBalancer.healthCheck)}`,
-    `- DNS: ${d.hostnames.join(", ")} → ${d.dns.target}${d.dns.proxied ? " (Cloudflare proxied)" : ""}`,
+    t.lbLine(d, mark),
+    `- ${t.healthCheckLine}: ${t.healthCheck(d.loadBalancer.healthCheck)}`,
+    t.dnsLine(d, dnsTarget),
     "",
     t.access,
     "",
@@ -186,11 +359,11 @@ export function renderRunbook(d: RunbookData, lang: Lang): string {
     `- ${t.files}:`,
     ...code([ssh(app, "sudo shop-restore list files"), ssh(app, "sudo shop-restore files --snapshot SNAPSHOT_ID --target /var/tmp/shop-restore")]),
     "",
-    t.lostHost.replace("STACK", d.stack),
+    t.lostHost(d.stack),
     "",
     t.failover,
     "",
-    ...t.failoverSteps(d, primary, replica).map((s) => s.replaceAll("ADMIN", admin)),
+    ...t.failoverSteps(d, primary, replica, ip),
     "",
     t.cutover,
     "",
@@ -200,16 +373,17 @@ export function renderRunbook(d: RunbookData, lang: Lang): string {
     "",
     ...code([
       `npm run adopt -- --stack ${d.stack} --online   # records and WAF rules the zones already have: import them first (README)`,
+      `npm run adopt -- --stack ${d.stack} --online   ${t.adoptComment}`,
       `pulumi config set --path 'shop:dns.target' lb --stack ${d.stack} && pulumi up --stack ${d.stack}`,
-      `for i in $(seq 90); do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' ${d.appUrl}/api/_info/health-check; sleep 1; done`,
-      `# rollback:`,
-      `pulumi config set --path 'shop:dns.target' ${old} --stack ${d.stack} && pulumi up --stack ${d.stack}`,
-      `# the zone settings stay (ssl strict): an old host without a strict-valid certificate needs SSL/TLS → Full in the dashboard`,
+      `for i in $(seq 90); do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' ${health}; sleep 1; done`,
+      t.rollback,
+      `pulumi config set --path 'shop:dns.target' ${oldHost} --stack ${d.stack} && pulumi up --stack ${d.stack}`,
+      t.zoneSettingsComment,
     ]),
     "",
     t.deploy,
     "",
-    ...t.deploySteps(d, t.healthCheck(d.loadBalancer.healthCheck)).map((s) => s.replaceAll("ADMIN", admin)),
+    ...t.deploySteps(d, t.healthCheck(d.loadBalancer.healthCheck), ip(app)),
     "",
     t.updates,
     "",

@@ -41,28 +41,51 @@ function publicSources(spec: ShopSpec, cidrs: string[]): string[] {
   });
 }
 
-/**
- * The public-interface rules of a role's Hetzner Cloud Firewall (SEC-1). App nodes take SSH and
- * ICMP from the admin and deployer CIDRs only and get no public HTTP, because the LB reaches them
- * over the private network; DB nodes take SSH from those CIDRs only. Public monitoring scrapers
- * may reach node_exporter. `firewall.extraRules` apply to both roles; validation already
- * rejected world-open sensitive ports without a waiver.
- */
-export function cloudFirewallRules(spec: ShopSpec, role: FirewallRole): InboundRule[] {
-  const base: InboundRule[] = [
-    { description: "SSH from admin and deployer CIDRs", protocol: "tcp", port: String(SSH_PORT), sourceIps: spec.sshCidrs },
-    ...(role === "app" ? [{ description: "ICMP from admin and deployer CIDRs", protocol: "icmp" as const, sourceIps: spec.sshCidrs }] : []),
-    { description: "node_exporter from monitoring CIDRs", protocol: "tcp", port: String(NODE_EXPORTER_PORT), sourceIps: publicSources(spec, spec.monitoringCidrs) },
-  ];
-  return mergeRules([...base, ...extraRules(spec)]);
+/** A rule with the stack-file keys that declare it, so the audit can name where each source came from. */
+export interface DeclaredRule extends InboundRule {
+  keys: string[];
 }
 
-/** `firewall.extraRules` as inbound rules; ICMP carries no port. */
-export function extraRules(spec: ShopSpec): InboundRule[] {
-  return spec.firewall.extraRules.map((r) => ({
-    description: r.description,
-    protocol: r.protocol,
-    ...(r.protocol === "icmp" ? {} : { port: r.port ?? "any" }),
-    sourceIps: r.sourceIps,
-  }));
+/**
+ * The public-interface rules of a role's Hetzner Cloud Firewall (SEC-1), before merging. App nodes
+ * take SSH and ICMP from the admin and deployer CIDRs only and get no public HTTP, because the LB
+ * reaches them over the private network; DB nodes take SSH from those CIDRs only. Public monitoring
+ * scrapers may reach node_exporter. Each `firewall.extraRules` entry opens only on the roles it
+ * names (app by default); validation already rejected world-open sensitive ports without a waiver.
+ */
+export function declaredCloudRules(spec: ShopSpec, role: FirewallRole): DeclaredRule[] {
+  const ssh = ["shop:adminCidrs", ...(spec.deployerCidrs.length ? ["shop:deployerCidrs"] : [])];
+  return [
+    { description: "SSH from admin and deployer CIDRs", protocol: "tcp", port: String(SSH_PORT), sourceIps: spec.sshCidrs, keys: ssh },
+    ...(role === "app" ? [{ description: "ICMP from admin and deployer CIDRs", protocol: "icmp" as const, sourceIps: spec.sshCidrs, keys: ssh }] : []),
+    {
+      description: "node_exporter from monitoring CIDRs",
+      protocol: "tcp",
+      port: String(NODE_EXPORTER_PORT),
+      sourceIps: publicSources(spec, spec.monitoringCidrs),
+      keys: ["shop:monitoringCidrs"],
+    },
+    ...extraRules(spec, role),
+  ];
+}
+
+export function cloudFirewallRules(spec: ShopSpec, role: FirewallRole): InboundRule[] {
+  return mergeRules(declaredCloudRules(spec, role).map(({ keys: _keys, ...rule }) => rule));
+}
+
+/** The `firewall.extraRules` that name this role, as inbound rules with their keys; ICMP carries no port. */
+export function extraRules(spec: ShopSpec, role: FirewallRole): DeclaredRule[] {
+  return spec.firewall.extraRules.flatMap((r, i) =>
+    r.roles.includes(role)
+      ? [
+          {
+            description: r.description,
+            protocol: r.protocol,
+            ...(r.protocol === "icmp" ? {} : { port: r.port ?? "any" }),
+            sourceIps: r.sourceIps,
+            keys: [`shop:firewall.extraRules[${i}]`],
+          },
+        ]
+      : [],
+  );
 }

@@ -1,4 +1,6 @@
+import { auditOneLine } from "../../components/checklist/report";
 import type { OfflineRun } from "./offlinePlan";
+import type { PlannedStack } from "./writePlan";
 
 /** A short, human summary: resource counts by type, hosts, endpoints. */
 export function printSummary(run: OfflineRun, dir: string): void {
@@ -16,4 +18,27 @@ export function printSummary(run: OfflineRun, dir: string): void {
   if (lb) lines.push(`  load balancer  ${lb.ipv4}  ${lb.ipv6}  private ${lb.privateIp}`);
   for (const url of (plan.outputs.urls ?? []) as string[]) lines.push(`  ${url}  (${spec.dns.proxied ? "proxied" : "DNS only"} → ${spec.dns.target})`);
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** The last lines of a plan: what it wrote, the audit's result in one line, and what to do next. */
+export function printEnding(planned: PlannedStack, dir: string): void {
+  const { run, report, files } = planned;
+  const stack = run.spec.stack;
+  const hostFiles = [...files.keys()].filter((f) => f.startsWith("hosts/")).length;
+  const reports = [...files.keys()].filter((f) => !f.startsWith("hosts/"));
+  const placeholders = report.placeholders.length;
+  const next = placeholders
+    ? `replace the ${placeholders} placeholder value(s) the warnings name in the stack file, then plan again (npm run plan -- --stack ${stack} --diff)`
+    : report.summary.mandatoryFailed.length
+      ? `fix ${report.summary.mandatoryFailed.join(", ")} (${dir}/audit.md says what to change), then plan again`
+      : `pulumi preview --stack ${stack} --policy-pack policy, then pulumi up, from an address in shop:deployerCidrs or shop:adminCidrs`;
+  process.stdout.write(
+    [
+      "",
+      `Wrote ${dir}/: ${reports.join(", ")} and ${hostFiles} host files for ${run.spec.nodes.length} hosts.`,
+      `Audit: ${auditOneLine(report, "en")}${placeholders ? ` ${placeholders} placeholder value(s).` : ""}`,
+      `Next: ${next}.`,
+      "",
+    ].join("\n"),
+  );
 }

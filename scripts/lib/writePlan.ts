@@ -1,14 +1,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
-import { auditFiles } from "./auditFiles";
+import type { AuditReport } from "../../components/checklist/report";
+import { isStackName, placeholderWarning, StackFile } from "../../components/config";
+import { addNote } from "./cli";
+import { auditFiles, auditOf, REPORT_FILES } from "./auditFiles";
 import { stackOutDir } from "./outDir";
-import type { OfflineRun } from "./offlinePlan";
+import { OfflineRun, runOfflinePlan } from "./offlinePlan";
+import { provenanceOf } from "./provenance";
 
 const SERVER_TYPE = "hcloud:index/server:Server";
 
 /** Every file the offline plan writes, relative to out/<stack>/. */
-export function planFiles(run: OfflineRun): Map<string, string> {
+export function planFiles(run: OfflineRun, report: AuditReport): Map<string, string> {
   const files = new Map<string, string>();
   files.set("plan.json", JSON.stringify(run.plan, null, 2) + "\n");
   for (const node of run.spec.nodes) {
@@ -23,7 +27,7 @@ export function planFiles(run: OfflineRun): Map<string, string> {
       JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files.map(({ content: _c, ...meta }) => meta) }, null, 2) + "\n",
     );
   }
-  for (const [rel, content] of auditFiles(run)) files.set(rel, content);
+  for (const [rel, content] of auditFiles(run, report)) files.set(rel, content);
   return files;
 }
 
@@ -71,5 +75,53 @@ export function writePlanDir(outRoot: string, stack: string, files: Map<string, 
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * After a failed plan, the reports of the previous run would read as current: remove them (the
+ * plan and host files stay, as the base of the next --diff). Returns what it removed.
+ */
+export function removeStaleReports(outRoot: string, stack: string): string[] {
+  if (!isStackName(stack)) return [];
+  const dir = stackOutDir(outRoot, stack);
+  const removed = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  for (const f of removed) fs.rmSync(path.join(dir, f), { force: true });
+  return removed.map((f) => path.join(dir, f));
+}
+
+/** Everything one plan of one stack produces, before it is written. */
+export interface PlannedStack {
+  run: OfflineRun;
+  report: AuditReport;
+  files: Map<string, string>;
+  /** Each once: the stack file's, the program's, and one per placeholder value. */
+  warnings: string[];
+}
+
+/** Plans a stack file offline and renders every file out/<stack>/ gets, with this run's provenance. */
+export async function planStack(stackFile: StackFile): Promise<PlannedStack> {
+  const run = await runOfflinePlan(stackFile);
+  const report = auditOf(run, provenanceOf(stackFile.file));
+  // Unset secrets are warned about when the file is read; the other placeholders here.
+  const placeholders = report.placeholders.filter((f) => f.kind !== "unset-secret").map(placeholderWarning);
+  const warnings = [...new Set([...stackFile.warnings, ...run.warnings, ...placeholders])];
+  return { run, report, files: planFiles(run, report), warnings };
+}
+
+/**
+ * Runs fn; when it throws, the previous reports of that stack are removed first, so nobody reads
+ * them as current, and the error says so.
+ */
+export async function removingStaleReportsOnFailure<T>(outRoot: string, stack: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const removed = removeStaleReports(outRoot, stack);
+    if (removed.length) {
+      const note = `removed the previous run's reports of stack ${stack} (${removed.map((f) => path.basename(f)).join(", ")}): they no longer match the stack file`;
+      addNote(err, note);
+    }
+    throw err;
   }
 }

@@ -125,7 +125,7 @@ describe("stack values (in process, against the copy's validation and renderers)
       c.edit(raw, lib);
       const spec = config.buildSpec(raw, { stack: "demo", today: TODAY }).spec;
       const hosts = spec.nodes.map((n) => ({ name: n.name, publicIpv4: "203.0.113.1", publicIpv6: "2001:db8::1" }));
-      const md = renderRunbook(buildRunbook(spec, hosts, { ipv4: "203.0.113.2", ipv6: "2001:db8::2" }), "en");
+      const md = renderRunbook(buildRunbook(spec, hosts, { ipv4: "203.0.113.2", ipv6: "2001:db8::2" }), "en", { generatedAt: TODAY.toISOString(), commit: "test", stackFile: "demo", stackFileSha256: "0", tool: "test" });
       if (md.includes(markdown(c.inert!)) || !md.includes(c.inert!)) return;
       assert.fail(`the runbook holds ${JSON.stringify(c.inert)} unescaped`);
     });

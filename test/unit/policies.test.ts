@@ -87,7 +87,7 @@ test("SEC-1 per-resource policy flags world-open SSH, and stays quiet when a wai
   assert.equal(violations.length, 1);
   assert.match(violations[0], /open to the world \(::\/0\)/);
   const waived = demoSpec();
-  waived.firewall.extraRules.push({ description: "vendor", direction: "in", protocol: "tcp", port: "22", sourceIps: ["::/0"], waiver: "vendor access until the migration ends" });
+  waived.firewall.extraRules.push({ description: "vendor", direction: "in", protocol: "tcp", port: "22", sourceIps: ["::/0"], waiver: "vendor access until the migration ends", roles: ["app", "db"] });
   waived.waivers.push({ checkId: "SEC-1", key: "shop:firewall.extraRules[0]", reason: "vendor access until the migration ends" });
   assert.deepEqual(await validateResources(policiesFor(waived).resource("SEC-1"), resources), []);
 });

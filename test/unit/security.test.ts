@@ -61,6 +61,24 @@ test("extra rules merge into built-in ones without duplicates; a waiver reaches 
   assert.deepEqual(mergeRules([{ description: "x", protocol: "tcp", port: "1", sourceIps: [] }]), [], "a rule with no sources is dropped");
 });
 
+test("an extra rule opens only on the roles it names (app by default), in the Hetzner firewall and host nftables", () => {
+  // alpenhaus's "Legacy ERP pulls exports over SFTP" names no roles: app nodes only, never the DB firewall.
+  const alpenhaus = stackSpec("alpenhaus");
+  const erp = alpenhaus.firewall.extraRules[0].sourceIps[0];
+  assert.deepEqual(alpenhaus.firewall.extraRules[0].roles, ["app"]);
+  assert.ok(cloudFirewallRules(alpenhaus, "app").some((r) => r.sourceIps.includes(erp)));
+  assert.ok(!cloudFirewallRules(alpenhaus, "db").some((r) => r.sourceIps.includes(erp)), "not on the DB firewall");
+  assert.ok(!hostInboundRules(alpenhaus, dbPrimary(alpenhaus)).some((r) => r.sourceIps.includes(erp)), "not in the DB hosts' nftables");
+  assert.ok(hostInboundRules(alpenhaus, appNodes(alpenhaus)[0]).some((r) => r.sourceIps.includes(erp)));
+  const { spec } = demoWith((raw) => {
+    raw.firewall = { extraRules: [{ description: "BI reads the replica", protocol: "tcp", port: "3306", sourceIps: ["85.215.10.10/32"], roles: ["db"] }] };
+  });
+  assert.ok(cloudFirewallRules(spec, "db").some((r) => r.port === "3306"));
+  assert.ok(!cloudFirewallRules(spec, "app").some((r) => r.port === "3306"));
+  assert.match(renderNftables(spec, dbPrimary(spec)), /tcp dport 3306 ip saddr \{[^}]*85\.215\.10\.10\/32/);
+  rejects((raw) => (raw.firewall = { extraRules: [{ description: "typo", protocol: "tcp", port: "80", sourceIps: ["85.215.10.10/32"], roles: ["web"] }] }), "shop:firewall.extraRules[0].roles[0]", /app, db/);
+});
+
 test("bad input: world-open Redis, malformed extra-rule CIDR, unknown role name; warning 14 days before expiry", () => {
   rejects(
     (raw) => (raw.firewall = { extraRules: [{ description: "redis", protocol: "tcp", port: "6379", sourceIps: ["::/0"] }] }),
