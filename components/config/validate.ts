@@ -4,7 +4,7 @@ import { incompatibility, supportedCombinations } from "./compat";
 import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
 import { SecretString } from "./secret";
 import { CONTROL_CHARACTER, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "./text";
-import { isPresent, ProblemList } from "./problems";
+import { isPresent, ProblemList, valueAt } from "./problems";
 import { StackConfig, stackConfigSchema } from "./schema";
 
 /** Ports that must never be open to the world without a recorded waiver (SEC-1). */
@@ -33,7 +33,10 @@ const existingGroupNames = new Set([
 /** zod's own messages start like this; anything else is a message written in schema.ts. */
 const zodDefaultMessage = /^(Too small|Too big|Invalid|Unrecognized)/;
 
-function allowedFromIssue(issue: core.$ZodIssue, present: boolean): string {
+function allowedFromIssue(issue: core.$ZodIssue, present: boolean, found?: unknown): string {
+  // YAML reads `phone: 0171 …` or `port: 22` unquoted as a number: say how to keep the text.
+  if (issue.code === "invalid_type" && issue.expected === "string" && typeof found === "number")
+    return `text: YAML read the unquoted value as the number ${found}; put the value in quotes as you mean it, such as phone: "0171 2345678" or port: "22"`;
   if (!zodDefaultMessage.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_value":
@@ -56,12 +59,12 @@ function allowedFromIssue(issue: core.$ZodIssue, present: boolean): string {
 }
 
 /** Turns zod's issues into problems that quote the key and the value found. */
-function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
+function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList, raw: unknown): void {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue, true));
     } else {
-      problems.add(issue.path, allowedFromIssue(issue, isPresent(problems.raw, issue.path)));
+      problems.add(issue.path, allowedFromIssue(issue, isPresent(problems.raw, issue.path), valueAt(problems.raw, issue.path)));
     }
   }
 }
@@ -214,7 +217,7 @@ function secretValueChecks(config: StackConfig, problems: ProblemList): void {
 export function parseConfig(raw: unknown, problems: ProblemList): StackConfig | undefined {
   const result = stackConfigSchema.safeParse(raw);
   if (!result.success) {
-    schemaProblems(result.error.issues, problems);
+    schemaProblems(result.error.issues, problems, raw);
     return undefined;
   }
   return result.data;

@@ -10,7 +10,7 @@ const text = {
   en: {
     title: (d: RunbookData) => `# Runbook: ${d.customer} (stack ${d.stack}, ${d.environment})`,
     provenance: "**Provenance**",
-    intro: "Generated from the stack file and the offline plan. Everything the admin on call needs to reach people and servers, and every procedure.",
+    intro: "Generated from the stack file and the plan (offline or the real engine). Everything the admin on call needs to reach people and servers, and every procedure.",
     shop: (d: RunbookData) => `Shop: ${d.appUrl} (${d.hostnames.join(", ")}), Shopware ${d.shopware}`,
     offline:
       "**Offline plan:** the public addresses below (203.0.113.x, 2001:db8:…) are placeholders from documentation ranges, marked *(offline)*. After `pulumi up`, `pulumi stack output runbook` renders this runbook with the real ones, and `pulumi stack output hosts` lists them.",
@@ -117,7 +117,7 @@ const text = {
   de: {
     title: (d: RunbookData) => `# Betriebshandbuch: ${d.customer} (Stack ${d.stack}, ${d.environment === "production" ? "Produktion" : "Staging"})`,
     provenance: "**Herkunft**",
-    intro: "Erzeugt aus der Stack-Datei und dem Offline-Plan. Alles, was der Admin in Rufbereitschaft braucht, um Menschen und Server zu erreichen, und jedes Verfahren.",
+    intro: "Erzeugt aus der Stack-Datei und dem Plan (offline oder von der echten Engine). Alles, was der Admin in Rufbereitschaft braucht, um Menschen und Server zu erreichen, und jedes Verfahren.",
     shop: (d: RunbookData) => `Shop: ${d.appUrl} (${d.hostnames.join(", ")}), Shopware ${d.shopware}`,
     offline:
       "**Offline-Plan:** die öffentlichen Adressen unten (203.0.113.x, 2001:db8:…) sind Platzhalter aus Dokumentationsbereichen und mit *(offline)* markiert. Nach `pulumi up` erzeugt `pulumi stack output runbook` dieses Handbuch mit den echten Adressen; `pulumi stack output hosts` listet sie.",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
+import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { buildRunbook } from "../../components/runbook/data";
 import { renderRunbook } from "../../components/runbook/render";
 import { TEST_PROVENANCE } from "../helpers/checklist";
@@ -50,4 +51,49 @@ test("a stack that is still on its old host says so and rolls back to that addre
   const md = renderRunbook(buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "de", TEST_PROVENANCE);
   assert.match(md, /noch an das Altsystem 198\.51\.100\.80/);
   assert.ok(md.includes("pulumi config set --path 'shop:dns.target' 198.51.100.80 --stack demo"));
+});
+
+test("the runbook opens with \"shop is down\" triage for the admin on call, then logs per unit, alerts and maintenance", () => {
+  for (const stack of allStacks()) {
+    const spec = stackSpec(stack);
+    const data = buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" });
+    for (const [lang, triage, logs, alerts, maintenance, promote] of [
+      ["en", "## Shop is down: triage", "## Logs per host and unit", "## Where alerts go", "## Maintenance mode", "## Database: promote the replica to primary"],
+      ["de", "## Shop ist down: Erste Hilfe", "## Protokolle pro Host und Unit", "## Wohin Alarme gehen", "## Wartungsmodus", "## Datenbank: Replica zum Primary hochstufen"],
+    ] as const) {
+      const md = renderRunbook(data, lang, TEST_PROVENANCE);
+      const sections = md.split("\n").filter((l) => l.startsWith("## "));
+      assert.deepEqual(sections.slice(0, 4), [triage, logs, alerts, maintenance], `${stack} ${lang}: triage first`);
+      assert.ok(sections.includes(promote), `${stack} ${lang}: promotion in the operators' words`);
+      // Commands are for whoever is on call, never one named admin; the admins are listed by name.
+      assert.doesNotMatch(md, /ssh (?!\$ADMIN@)\S+@/, `${stack} ${lang}: every ssh logs in as $ADMIN`);
+      for (const u of spec.users.filter((x) => x.role === "admin")) assert.match(md.split(logs)[0], new RegExp(`\\b${u.name}\\b`));
+      const onCall = spec.contacts.onCall;
+      assert.ok(md.split(logs)[0].includes(onCall.phone), "the escalation names the on-call phone");
+      assert.ok(md.includes(`curl -sS -o /dev/null -w '%{http_code} %{time_total}\\n' ${spec.appUrl}/api/_info/health-check`));
+      assert.ok(md.includes(`hcloud load-balancer describe ${spec.loadBalancer.name}`));
+      assert.ok(md.includes("sales-channel:maintenance:enable --all") && md.includes("sales-channel:maintenance:disable --all"));
+      for (const h of spec.monitoring.webhooks) assert.ok(md.split(maintenance)[0].includes(`${h.name} (${h.type})`), `${stack}: alert target ${h.name}`);
+      // Offline addresses are marked as placeholders, in the tables and in every command block that uses them.
+      assert.match(md, /\| 203\.0\.113\.20 \*\(offline\)\* \|/);
+      for (const block of md.match(/```sh\n[\s\S]*?```/g) ?? [])
+        if (/203\.0\.113\./.test(block)) assert.match(block, /^```sh\n# (offline plan|Offline-Plan): /, `${stack} ${lang}: block without the offline mark`);
+    }
+    // Logs per unit: exactly the units each host's bundle restarts, a timer by the service it starts.
+    for (const node of spec.nodes) {
+      const host = data.hosts.find((h) => h.name === node.name)!;
+      const restarts = renderHostBundle(spec, node).files.flatMap((f) => f.restarts ?? []).map((u) => u.replace(/^reload:/, ""));
+      for (const unit of restarts.filter((u) => !u.startsWith("systemd-") && !u.endsWith(".timer"))) assert.ok(host.logUnits.includes(unit), `${node.name}: ${unit}`);
+      assert.ok(!host.logUnits.some((u) => u.endsWith(".timer")), `${node.name}: timers are replaced by their services`);
+      if (node.roles.includes("db-replica")) assert.ok(host.logUnits.includes("shop-backup@db.service"), `${node.name}: the DB dump's service`);
+    }
+  }
+});
+
+test("with real addresses the runbook marks nothing as offline", () => {
+  const spec = stackSpec("demo");
+  const real = spec.nodes.map((n, i) => ({ name: n.name, publicIpv4: `85.215.20.${10 + i}`, publicIpv6: `2a01:4f8:c0c:${i + 1}::1` }));
+  const md = renderRunbook(buildRunbook(spec, real, { ipv4: "85.215.20.100", ipv6: "2a01:4f8:c0c:99::1" }), "en", TEST_PROVENANCE);
+  assert.doesNotMatch(md, /offline\)\*|offline plan:|Offline-Plan:/);
+  assert.ok(md.includes("ssh $ADMIN@85.215.20.10 "));
 });
