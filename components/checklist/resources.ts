@@ -2,7 +2,7 @@ import { renderHostBundle } from "../hostconfig/bundle";
 import type { ShopSpec } from "../config";
 import type { CheckContext, DeclaredResource } from "./types";
 
-/** Pulumi type tokens the rules look for (FACTS.md: the tokens under mocks and the real engine). */
+/** Pulumi type tokens the rules look for (docs/design.md §8 "Pulumi type tokens": the same under mocks and the real engine). */
 export const T = {
   server: "hcloud:index/server:Server",
   placementGroup: "hcloud:index/placementGroup:PlacementGroup",

@@ -1,7 +1,7 @@
 import { secretPaths } from "./schema";
 import { SecretString } from "./secret";
 
-/** One invalid value: which key, what was found, what is allowed (DESIGN D10). */
+/** One invalid value: which key, what was found, what is allowed (docs/design.md D10). */
 export interface Problem {
   path: string;
   found: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shop-apply: installs one host bundle (DESIGN D1) idempotently.
+# shop-apply: installs one host bundle (shop blueprint docs/design.md D1) idempotently.
 #
 # Usage: shop-apply [--secrets-stdin] BUNDLE
 #   BUNDLE is either a directory holding bundle.json (the manifest) and bundle/<absolute path>

@@ -24,7 +24,7 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 /**
  * Top-level keys the bootstrap may use. cloud-init 22.4 accepts unknown keys silently
- * (FACTS: cloud-init), so a typo would pass its schema check; this list catches it.
+ * (docs/design.md §8 "cloud-init"), so a typo would pass its schema check; this list catches it.
  */
 export const ALLOWED_USER_DATA_KEYS: readonly string[] = [
   "hostname",

@@ -11,8 +11,8 @@ export const DB_ENV_PATH = "/etc/shop/db.env";
 export const REPLICATION_USER = "replicator";
 
 /**
- * MariaDB for Shopware (FACTS: Shopware database settings), GTID replication with semi-sync
- * (DESIGN D6). The file sorts after Debian's 50-server.cnf, so its bind-address wins.
+ * MariaDB for Shopware (Shopware docs "Requirements"; docs/design.md §8), GTID replication with semi-sync
+ * (docs/design.md D6). The file sorts after Debian's 50-server.cnf, so its bind-address wins.
  */
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {
   const primary = node.roles.includes("db-primary");

@@ -41,7 +41,7 @@ clear_env = no
 }
 
 /**
- * Shopware's production settings (Shopware docs: "Performance tweaks", FACTS: Shopware 6).
+ * Shopware's production settings (Shopware docs: "Performance tweaks", docs/design.md §8).
  * validate_timestamps=0: deploys reload PHP-FPM on every node to pick up new code.
  */
 function phpIni(spec: ShopSpec): string {

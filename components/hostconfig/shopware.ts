@@ -19,7 +19,7 @@ const SCHEDULER_UNIT = "shop-scheduler.service";
 /** The tokens .env.local carries: Shopware's own secret, its database, Redis and bucket credentials. */
 const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY", "MEDIA_SECRET_KEY"];
 
-/** Same on every node (FACTS: cluster settings), stable for the life of the stack. */
+/** Same on every node (Shopware docs "Cluster setup"; docs/design.md §8), stable for the life of the stack. */
 export function instanceId(spec: ShopSpec): string {
   return createHash("sha256").update(`${spec.project}/${spec.stack}`).digest("hex").slice(0, 32);
 }

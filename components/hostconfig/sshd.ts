@@ -14,7 +14,7 @@ export const SSHD_HARDENING_PATH = "/etc/ssh/sshd_config.d/10-hardening.conf";
 
 /**
  * The SSH hardening drop-in (SEC-2/SEC-3). sshd keeps the first value it reads and
- * cloud-init writes 50-cloud-init.conf, so this must sort before it (FACTS: cloud-init).
+ * cloud-init writes 50-cloud-init.conf, so this must sort before it (docs/design.md §8 "cloud-init").
  * AllowGroups also names the automation user's primary group: cloud-init creates that user
  * before any converge runs, so converge can log in before the users hook created shop-ssh.
  */

@@ -65,7 +65,7 @@ export function usersConfig(spec: ShopSpec, node: NodeSpec) {
   };
 }
 
-/** sudoers drop-ins: names without '.', or sudo skips them (FACTS: sudoers). */
+/** sudoers drop-ins: names without '.', or sudo skips them (sudoers(5), "#includedir"; docs/design.md §8). */
 export function sudoersFiles(spec: ShopSpec): BundleFile[] {
   return Object.entries(rolePolicies).map(([role, p]) => ({
     path: `/etc/sudoers.d/shop-${role}`,

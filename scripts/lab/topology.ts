@@ -7,7 +7,7 @@ import { formatIpv4, nthAddress, parseIpv4, parseIpv4Cidr } from "../../componen
 /** An Internet client in no allow-list (TEST-NET-1). */
 const OUTSIDE_ADDRESS = "192.0.2.77";
 
-/** What the lab reads from the offline plan's plan.json (DESIGN §5). */
+/** What the lab reads from the offline plan's plan.json (docs/design.md §5). */
 interface PlanResource {
   type: string;
   name: string;

@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import { OFFLINE_SECRET_MARKER, ShopSpec } from "../../components/config";
 import { cloudflareFallbackRanges } from "../../components/config/cloudflareRanges";
 
-/** One declared resource as plan.json lists it (DESIGN §5). */
+/** One declared resource as plan.json lists it (docs/design.md §5). */
 export interface PlannedResource {
   type: string;
   name: string;

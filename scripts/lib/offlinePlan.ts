@@ -5,7 +5,7 @@ import { PlanMocks, PlannedResource, redact, UNKNOWN } from "./mocks";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
-/** What plan.json holds (DESIGN §5). */
+/** What plan.json holds (docs/design.md §5). */
 export interface Plan {
   stack: string;
   project: string;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Supervises one lab host: a systemd-nspawn container booting the host's overlay root (see FACTS
-# "Local lab"). Started detached (setsid) by the lab; exits when the container powers off.
+# Supervises one lab host: a systemd-nspawn container booting the host's overlay root (see docs/design.md §8
+# "Local lab containers" and scripts/lab/README.md). Started detached (setsid) by the lab; exits when the container powers off.
 #
 # Usage: boot-host.sh NAME ROOT_DIR CGROUP PUBLIC_VETH PUBLIC_BRIDGE PRIVATE_VETH PRIVATE_BRIDGE STATE_DIR [BIND]
 #   CGROUP  path below /sys/fs/cgroup/{systemd,unified}/ that holds this host alone
@@ -38,7 +38,7 @@ while :; do
   [[ "$private_veth" == - ]] || veths+=(--network-veth-extra="$private_veth:eth1")
   binds=()
   [[ -z "$bind" ]] || binds=(--bind="$bind")
-  # Each container in a cgroup of its own, or two containers' units fail with EIO (FACTS).
+  # Each container in a cgroup of its own, or two containers' units fail with EIO (docs/design.md §8).
   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 bash "$(dirname "$0")/in-cgroup.sh" "$cgroup" \
     systemd-nspawn --quiet -D "$root" -M "$name" --hostname="$name" --boot \
     --register=no --keep-unit --resolv-conf=off --console=read-only "${veths[@]}" "${binds[@]}" &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the lab's Debian 12 host image (see FACTS "Local lab"): debootstrap minbase plus every
+# Builds the lab's Debian 12 host image (see docs/design.md §8 "Local lab containers"): debootstrap minbase plus every
 # package the stack's hosts install at first boot, so no traffic leaves the lab bridges later.
 #
 # Usage: build-image.sh IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE
