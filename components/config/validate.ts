@@ -59,7 +59,7 @@ function allowedFromIssue(issue: core.$ZodIssue, present: boolean, found?: unkno
 }
 
 /** Turns zod's issues into problems that quote the key and the value found. */
-function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList, raw: unknown): void {
+function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue, true));
@@ -217,7 +217,7 @@ function secretValueChecks(config: StackConfig, problems: ProblemList): void {
 export function parseConfig(raw: unknown, problems: ProblemList): StackConfig | undefined {
   const result = stackConfigSchema.safeParse(raw);
   if (!result.success) {
-    schemaProblems(result.error.issues, problems, raw);
+    schemaProblems(result.error.issues, problems);
     return undefined;
   }
   return result.data;
