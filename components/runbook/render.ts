@@ -1,4 +1,5 @@
 import { isDocumentationAddress } from "../config";
+import { markdown } from "../hostconfig/escape";
 import { provenanceLines } from "../checklist/text";
 import type { Lang, Provenance } from "../checklist/types";
 import type { HealthCheckFacts, RunbookData, RunbookHost } from "./data";
@@ -19,11 +20,11 @@ const text = {
     oldHostMark: " *(documentation address: replace it with the old host's real IP)*",
     triage: "## Shop is down: triage",
     whoIsOnCall: (d: RunbookData) =>
-      `Written for the admin on call. Log in with your own account: set \`export ADMIN=<your login>\` once, every command below uses \`$ADMIN\`. Admins of this stack: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${u.name}${u.comment ? ` (${u.comment})` : ""}${u.expires ? `, until ${u.expires}` : ""}`).join(", ") || "none declared: only the automation user can administer the hosts"}.`,
+      `Written for the admin on call. Log in with your own account: set \`export ADMIN=<your login>\` once, every command below uses \`$ADMIN\`. Admins of this stack: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${markdown(u.name)}${u.comment ? ` (${markdown(u.comment)})` : ""}${u.expires ? `, until ${u.expires}` : ""}`).join(", ") || "none declared: only the automation user can administer the hosts"}.`,
     escalate: (d: RunbookData) => {
       const c = d.contacts.find((x) => x.role === "onCall");
       const h = d.contacts.find((x) => x.role === "hoster");
-      return `Escalate to the on-call rotation${c ? ` ${c.name}, ${c.phone}, ${c.email}` : ""}${h ? `; hoster ${h.name}, ${h.phone}` : ""}. Work through the steps in order and stop at the first one that fails.`;
+      return `Escalate to the on-call rotation${c ? ` ${markdown(c.name)}, ${markdown(c.phone)}, ${markdown(c.email)}` : ""}${h ? `; hoster ${markdown(h.name)}, ${markdown(h.phone)}` : ""}. Work through the steps in order and stop at the first one that fails.`;
     },
     step1: "1. From outside: does the shop answer? 200 means yes; Cloudflare's 52x pages mean it cannot reach the load balancer.",
     step2: (lb: string) => `2. The load balancer: which targets are healthy (needs \`HCLOUD_TOKEN\`; the console shows the same under Load Balancers → ${lb}).`,
@@ -126,11 +127,11 @@ const text = {
     oldHostMark: " *(Dokumentationsadresse: durch die echte IP des Altsystems ersetzen)*",
     triage: "## Shop ist down: Erste Hilfe",
     whoIsOnCall: (d: RunbookData) =>
-      `Für den Admin in Rufbereitschaft geschrieben. Mit dem eigenen Konto anmelden: einmal \`export ADMIN=<eigener Login>\` setzen, jeder Befehl unten nutzt \`$ADMIN\`. Admins dieses Stacks: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${u.name}${u.comment ? ` (${u.comment})` : ""}${u.expires ? `, bis ${u.expires}` : ""}`).join(", ") || "keine eingetragen: nur der Automatisierungsbenutzer kann die Hosts verwalten"}.`,
+      `Für den Admin in Rufbereitschaft geschrieben. Mit dem eigenen Konto anmelden: einmal \`export ADMIN=<eigener Login>\` setzen, jeder Befehl unten nutzt \`$ADMIN\`. Admins dieses Stacks: ${d.access.users.filter((u) => u.role === "admin").map((u) => `${markdown(u.name)}${u.comment ? ` (${markdown(u.comment)})` : ""}${u.expires ? `, bis ${u.expires}` : ""}`).join(", ") || "keine eingetragen: nur der Automatisierungsbenutzer kann die Hosts verwalten"}.`,
     escalate: (d: RunbookData) => {
       const c = d.contacts.find((x) => x.role === "onCall");
       const h = d.contacts.find((x) => x.role === "hoster");
-      return `Eskalation an die Rufbereitschaft${c ? ` ${c.name}, ${c.phone}, ${c.email}` : ""}${h ? `; Hoster ${h.name}, ${h.phone}` : ""}. Die Schritte der Reihe nach abarbeiten und beim ersten fehlgeschlagenen anhalten.`;
+      return `Eskalation an die Rufbereitschaft${c ? ` ${markdown(c.name)}, ${markdown(c.phone)}, ${markdown(c.email)}` : ""}${h ? `; Hoster ${markdown(h.name)}, ${markdown(h.phone)}` : ""}. Die Schritte der Reihe nach abarbeiten und beim ersten fehlgeschlagenen anhalten.`;
     },
     step1: "1. Von außen: antwortet der Shop? 200 heißt ja; Cloudflares 52x-Seiten heißen, dass Cloudflare den Loadbalancer nicht erreicht.",
     step2: (lb: string) => `2. Der Loadbalancer: welche Ziele sind gesund (braucht \`HCLOUD_TOKEN\`; die Hetzner-Konsole zeigt dasselbe unter Load Balancers → ${lb}).`,
@@ -319,7 +320,7 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.contactHead,
     "|---|---|---|---|",
-    ...d.contacts.map((c) => `| ${t.roles[c.role]} | ${c.name} | ${c.phone} | ${c.email} |`),
+    ...d.contacts.map((c) => `| ${t.roles[c.role]} | ${markdown(c.name)} | ${markdown(c.phone)} | ${markdown(c.email)} |`),
     "",
     t.hosts,
     "",
@@ -339,7 +340,7 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.userHead,
     "|---|---|---|---|",
-    ...d.access.users.map((u) => `| ${u.name} | ${u.role} | ${u.expires ?? "—"} | ${u.comment ?? ""} |`),
+    ...d.access.users.map((u) => `| ${markdown(u.name)} | ${u.role} | ${u.expires ?? "—"} | ${u.comment ? markdown(u.comment) : ""} |`),
     "",
     t.automation(d.access.automationUser),
     t.allowlist(d.access.adminAllowlist),

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { checklistRules } from "../../components/checklist";
 import { AuditReport, PortfolioRow, renderPortfolio } from "../../components/checklist/report";
 import { placeholderFindings } from "../../components/config";
+import { markdown } from "../../components/hostconfig/escape";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { REAL_DEMO_FILE, scriptCli, withRealValues, writeDemoVariant } from "../helpers/checklist";
 import { allStacks, readJson, ROOT, STACKS_DIR, stackSpec } from "../helpers/stacks";
@@ -46,7 +47,8 @@ test("audit --stack demo (German): every ID, the example's placeholders fail exa
   for (const lang of ["runbook.md", "runbook.de.md"]) {
     const runbook = fs.readFileSync(path.join(out, "demo", lang), "utf8");
     for (const h of hosts) for (const fact of [h.name, h.publicIpv4, h.privateIp]) assert.ok(runbook.includes(fact), `${lang} lacks ${fact}`);
-    for (const who of ["Petra Möbel", "+49 30 1234567", "oncall@agentur.example", "Agentur Nord", "Hetzner Online"]) assert.ok(runbook.includes(who), `${lang} lacks ${who}`);
+    // Stack-file text reaches the runbook escaped for Markdown (components/hostconfig/escape.ts).
+    for (const who of ["Petra Möbel", "+49 30 1234567", "oncall@agentur.example", "Agentur Nord", "Hetzner Online"]) assert.ok(runbook.includes(markdown(who)), `${lang} lacks ${who}`);
   }
 });
 

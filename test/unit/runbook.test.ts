@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
+import { markdown } from "../../components/hostconfig/escape";
 import { buildRunbook } from "../../components/runbook/data";
 import { renderRunbook } from "../../components/runbook/render";
 import { TEST_PROVENANCE } from "../helpers/checklist";
@@ -21,7 +22,7 @@ for (const stack of allStacks())
       const md = renderRunbook(data, lang, TEST_PROVENANCE);
       for (const h of data.hosts)
         for (const fact of [h.name, h.publicIpv4, h.publicIpv6, h.privateIp, h.serverType, h.location, h.rebootTime]) assert.ok(md.includes(fact), `${lang}: ${h.name} lacks ${fact}`);
-      for (const c of Object.values(spec.contacts)) for (const fact of [c.name, c.phone, c.email]) assert.ok(md.includes(fact), `${lang} lacks contact ${fact}`);
+      for (const c of Object.values(spec.contacts)) for (const fact of [c.name, c.phone, c.email]) assert.ok(md.includes(markdown(fact)), `${lang} lacks contact ${fact}`);
       for (const u of spec.users) assert.match(md, new RegExp(`\\| ${u.name} \\| ${u.role} \\|`));
       for (const cidr of spec.sshCidrs) assert.ok(md.includes(cidr), `${lang} lacks SSH source ${cidr}`);
       assert.ok(md.includes(`Storage Box ${spec.backup.storageBoxType}`));
@@ -69,7 +70,7 @@ test("the runbook opens with \"shop is down\" triage for the admin on call, then
       assert.doesNotMatch(md, /ssh (?!\$ADMIN@)\S+@/, `${stack} ${lang}: every ssh logs in as $ADMIN`);
       for (const u of spec.users.filter((x) => x.role === "admin")) assert.match(md.split(logs)[0], new RegExp(`\\b${u.name}\\b`));
       const onCall = spec.contacts.onCall;
-      assert.ok(md.split(logs)[0].includes(onCall.phone), "the escalation names the on-call phone");
+      assert.ok(md.split(logs)[0].includes(markdown(onCall.phone)), "the escalation names the on-call phone");
       assert.ok(md.includes(`curl -sS -o /dev/null -w '%{http_code} %{time_total}\\n' ${spec.appUrl}/api/_info/health-check`));
       assert.ok(md.includes(`hcloud load-balancer describe ${spec.loadBalancer.name}`));
       assert.ok(md.includes("sales-channel:maintenance:enable --all") && md.includes("sales-channel:maintenance:disable --all"));
