@@ -1,5 +1,6 @@
 import { placeholderFindings, PlaceholderFinding } from "../config";
 import { estimateCost, storageQuota, StorageQuota, CostEstimate } from "./cost";
+import { markdown, markdownCode } from "../hostconfig/escape";
 import { evaluateChecklist, mandatoryFailures } from "./index";
 import { PRICE_TABLE_MAX_AGE_MONTHS } from "./prices";
 import { euro, num, provenanceLines } from "./text";
@@ -110,7 +111,7 @@ const words = {
 } as const;
 
 const placeholderLine = (f: PlaceholderFinding, lang: Lang) =>
-  `- \`${f.key}\`${f.kind === "unset-secret" ? (lang === "de" ? " ist nicht gesetzt" : " is not set") : ` = \`${f.value}\``} → ${f.checks.join(", ")}`;
+  `- \`${f.key}\`${f.kind === "unset-secret" ? (lang === "de" ? " ist nicht gesetzt" : " is not set") : ` = ${markdownCode(f.value)}`} → ${f.checks.join(", ")}`;
 
 export function renderAuditMarkdown(r: AuditReport, lang: Lang): string {
   const w = words[lang];
@@ -120,8 +121,9 @@ export function renderAuditMarkdown(r: AuditReport, lang: Lang): string {
   for (const i of r.items) out.push(`| ${i.id} | ${i.title[lang]} | ${w.level[i.level]} | ${w.status[i.status]} |`);
   for (const i of r.items) {
     out.push("", `## ${i.id} ${i.title[lang]}: ${w.status[i.status]}`, "", `**${w.evidence}:**`, "");
-    out.push(...i.evidence.map((e) => `- ${e[lang]}`));
-    if (i.problems.length) out.push("", `**${w.problems}:**`, "", ...i.problems.map((p) => `- ${p[lang]}`));
+    // Evidence and findings are plain text that quotes the stack file (descriptions, comments): escaped here, once.
+    out.push(...i.evidence.map((e) => `- ${markdown(e[lang])}`));
+    if (i.problems.length) out.push("", `**${w.problems}:**`, "", ...i.problems.map((p) => `- ${markdown(p[lang])}`));
     if (i.status !== "pass") out.push("", `**${w.fix}:** ${i.fix[lang]}`);
   }
   out.push("", w.topology, "", "```mermaid", r.topology[lang], "```", "", w.cost, "");
