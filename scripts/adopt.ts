@@ -2,14 +2,24 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, isStackName, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
 import { stackOutDir } from "./lib/outDir";
-import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
+import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 
-const USAGE =
-  "usage: npm run adopt -- --stack NAME | --file PATH (--records FILE[,FILE…] [--rulesets ZONE=FILE[,ZONE=FILE…]] | --online) [--out FILE]\n" +
-  "  --records   each zone's records: the API listing (GET /zones/<zone id>/dns_records, JSON) or the dashboard's zone-file export\n" +
-  "  --rulesets  a zone's rulesets (GET /zones/<zone id>/rulesets, JSON), for stacks with access.adminAllowlist\n" +
-  "  --online    read both from the Cloudflare API instead, with CLOUDFLARE_API_TOKEN (Zone · DNS · Read, Zone · Zone WAF · Read)\n" +
-  "  --out       where the pulumi import file goes (default out/<stack>/adopt-import.json)";
+const ADOPT_COMMAND: CommandSpec = {
+  command: "npm run adopt --",
+  synopsis: "--stack NAME | --file PATH (--records FILE[,FILE…] [--rulesets ZONE=FILE[,ZONE=FILE…]] | --online) [--out FILE]",
+  summary: "Lists what the stack's Cloudflare zones already hold against what the program declares, and writes the pulumi import file for it.",
+  options: [
+    { name: "stack", value: "NAME", help: "the stack in stacks/Pulumi.NAME.yaml" },
+    { name: "file", value: "PATH", help: "any stack file" },
+    { name: "records", value: "FILE[,FILE…]", help: "each zone's records: the API listing (GET /zones/<zone id>/dns_records, JSON) or the dashboard's zone-file export" },
+    { name: "rulesets", value: "ZONE=FILE[,…]", help: "a zone's rulesets (GET /zones/<zone id>/rulesets, JSON), for stacks with access.adminAllowlist" },
+    { name: "online", help: "read both from the Cloudflare API instead, with CLOUDFLARE_API_TOKEN (Zone · DNS · Read, Zone · Zone WAF · Read)" },
+    // Another address for the API (a test's local stand-in); the token goes only there.
+    { name: "api", value: "URL", help: "the Cloudflare API base address", hidden: true },
+    { name: "out", value: "FILE", help: "where the pulumi import file goes (default out/<stack>/adopt-import.json)" },
+  ],
+};
+const USAGE = `usage: ${ADOPT_COMMAND.command} ${ADOPT_COMMAND.synopsis}`;
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 function readInput(file: string): string {
@@ -18,9 +28,7 @@ function readInput(file: string): string {
 }
 
 runMain(async () => {
-  const { flags, positional } = parseArgs(process.argv.slice(2), ["online"]);
-  // --api: another address for the API (a test's local stand-in); the token goes only there.
-  rejectUnknownFlags(flags, ["stack", "file", "records", "rulesets", "online", "api", "out"], USAGE);
+  const { flags, positional } = parseCommand(process.argv.slice(2), ADOPT_COMMAND);
   if (positional.length) fail(`error: unexpected argument ${positional[0]}\n${USAGE}`);
   const stack = typeof flags.stack === "string" ? flags.stack : undefined;
   const file = typeof flags.file === "string" ? path.resolve(flags.file) : undefined;

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { buildSpec, isStackName, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
-import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
+import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { labDown, leftovers } from "./lab/down";
 import { LabNames, labNames, PROJECT_ROOT } from "./lab/paths";
 import { preflightProblems } from "./lab/preflight";
@@ -8,7 +8,13 @@ import type { LabContext } from "./lab/scenarios/context";
 import { runScenarios, ScenarioOutcome } from "./lab/test";
 import { labUp } from "./lab/up";
 
-const USAGE = "usage: npm run lab -- up|test|down --stack NAME   (as root, with systemd-nspawn)";
+const LAB_COMMAND: CommandSpec = {
+  command: "npm run lab --",
+  synopsis: "up|test|down --stack NAME   (as root, with systemd-nspawn)",
+  summary: "Boots the stack's hosts as real Debian systemd hosts from the plan's user-data and bundles (up), runs every checklist scenario and tears down (test), or removes every trace (down).",
+  options: [{ name: "stack", value: "NAME", help: "the stack whose plan the lab boots (stacks/Pulumi.NAME.yaml)" }],
+};
+const USAGE = `usage: ${LAB_COMMAND.command} ${LAB_COMMAND.synopsis}`;
 
 const log = (line: string) => process.stdout.write(`lab: ${line}\n`);
 
@@ -35,8 +41,7 @@ function tearDownOnAbort(names: LabNames, deadlineMs?: number): void {
 }
 
 runMain(async () => {
-  const { flags, positional } = parseArgs(process.argv.slice(2));
-  rejectUnknownFlags(flags, ["stack"], USAGE);
+  const { flags, positional } = parseCommand(process.argv.slice(2), LAB_COMMAND);
   const [action, ...rest] = positional;
   if (!action || !["up", "test", "down"].includes(action) || rest.length) fail(`error: name one action: up, test or down\n${USAGE}`);
   const stack = typeof flags.stack === "string" ? flags.stack : fail(`error: name a stack\n${USAGE}`);

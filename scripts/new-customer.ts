@@ -3,10 +3,23 @@ import * as os from "os";
 import * as path from "path";
 import { Document, isCollection, isMap, isScalar, Scalar, YAMLMap } from "yaml";
 import { adminCidrSchema, buildSpec, dnsNameSchema, isStackName, readStackFile, SecretString, ShopSpec, STACK_NAME_RULE, StackFile, stackFilePath, zoneIdSchema } from "../components/config";
-import { fail, parseArgs, rejectUnknownFlags, runMain } from "./lib/cli";
+import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/offlinePlan";
 
-const USAGE = "usage: npm run new-customer -- NAME --domain ZONE [--profile small|standard|large] [--from STACK] [--zone-id ID] [--admin-cidr CIDR] [--stacks-dir DIR]";
+const NEW_CUSTOMER_COMMAND: CommandSpec = {
+  command: "npm run new-customer --",
+  synopsis: "NAME --domain ZONE [options]",
+  summary: "Writes a validated, commented stacks/Pulumi.NAME.yaml (never overwrites one) and prints the steps and secrets still to set.",
+  options: [
+    { name: "domain", value: "ZONE", help: "the customer's Cloudflare zone, such as acme-shop.de (required)" },
+    { name: "profile", value: "small|standard|large", help: "node layout (default standard)" },
+    { name: "from", value: "STACK", help: "copy the shape (profile, sizes, schedules, thresholds) of stacks/Pulumi.STACK.yaml, no people, keys, CIDRs or secrets" },
+    { name: "zone-id", value: "ID", help: "the zone's Cloudflare id (else a TODO placeholder)" },
+    { name: "admin-cidr", value: "CIDR", help: "one admin address range for SSH (else a TODO placeholder)" },
+    { name: "stacks-dir", value: "DIR", help: "write into DIR instead of stacks/" },
+  ],
+};
+const USAGE = `usage: ${NEW_CUSTOMER_COMMAND.command} ${NEW_CUSTOMER_COMMAND.synopsis}`;
 const PROFILES = ["small", "standard", "large"];
 /** Values the agency must replace; they validate, so the stack plans offline at once. */
 const ZONE_ID_TODO = "0".repeat(32);
@@ -159,8 +172,7 @@ function checkFlag(flag: string, key: string, value: string, schema: { safeParse
 }
 
 runMain(async () => {
-  const { flags, positional } = parseArgs(process.argv.slice(2));
-  rejectUnknownFlags(flags, ["domain", "profile", "from", "zone-id", "admin-cidr", "stacks-dir"], USAGE);
+  const { flags, positional } = parseCommand(process.argv.slice(2), NEW_CUSTOMER_COMMAND);
   const [name, ...extra] = positional;
   if (!name || extra.length) fail(`error: name exactly one new stack\n${USAGE}`);
   if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name) || !isStackName(name))

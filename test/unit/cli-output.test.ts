@@ -10,6 +10,7 @@ const commands: { script: string; options: string[] }[] = [
   { script: "audit", options: ["--stack", "--file", "--all", "--lang", "--format", "--out", "--stacks-dir"] },
   { script: "new-customer", options: ["--domain", "--profile", "--from", "--zone-id", "--admin-cidr", "--stacks-dir"] },
   { script: "lab", options: ["--stack"] },
+  { script: "adopt", options: ["--stack", "--file", "--records", "--rulesets", "--online", "--out"] },
 ];
 
 for (const { script, options } of commands)
@@ -19,7 +20,11 @@ for (const { script, options } of commands)
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^usage: /);
       const lines = r.stdout.split("\n");
-      for (const o of options) assert.equal(lines.filter((l) => new RegExp(`^  ${o}\\b`).test(l)).length, 1, `${script} ${flag}: one line for ${o}`);
+      for (const o of options) {
+        const mine = lines.filter((l) => new RegExp(`^  ${o}\\b`).test(l));
+        assert.equal(mine.length, 1, `${script} ${flag}: one line for ${o}`);
+        assert.match(mine[0], /\S {2,}\S/, `${script} ${flag}: ${o} says what it does`);
+      }
       assert.ok(lines.some((l) => /^ {2}-h, --help/.test(l)));
     }
     // Last on the line, an unknown option used to read as a known one missing its value.
