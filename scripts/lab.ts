@@ -5,14 +5,17 @@ import { labDown, leftovers } from "./lab/down";
 import { LabNames, labNames, PROJECT_ROOT } from "./lab/paths";
 import { preflightProblems } from "./lab/preflight";
 import type { LabContext } from "./lab/scenarios/context";
-import { runScenarios, ScenarioOutcome } from "./lab/test";
+import { runScenarios, scenarios, ScenarioOutcome, selectScenarios } from "./lab/test";
 import { labUp } from "./lab/up";
 
 const LAB_COMMAND: CommandSpec = {
   command: "npm run lab --",
   synopsis: "up|test|down --stack NAME   (as root, with systemd-nspawn)",
   summary: "Boots the stack's hosts as real Debian systemd hosts from the plan's user-data and bundles (up), runs every checklist scenario and tears down (test), or removes every trace (down).",
-  options: [{ name: "stack", value: "NAME", help: "the stack whose plan the lab boots (stacks/Pulumi.NAME.yaml)" }],
+  options: [
+    { name: "stack", value: "NAME", help: "the stack whose plan the lab boots (stacks/Pulumi.NAME.yaml)" },
+    { name: "only", value: "ID[,ID...]", help: "test: run only these scenarios (their numbers, as the summary prints them)" },
+  ],
 };
 const USAGE = `usage: ${LAB_COMMAND.command} ${LAB_COMMAND.synopsis}`;
 
@@ -47,6 +50,8 @@ runMain(async () => {
   const stack = typeof flags.stack === "string" ? flags.stack : fail(`error: name a stack\n${USAGE}`);
   if (!isStackName(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: ${STACK_NAME_RULE}`);
   if (process.getuid?.() !== 0) fail("error: the lab runs as root (it mounts overlays, creates bridges and containers)");
+  const selected = flags.only === undefined ? scenarios : selectScenarios(String(flags.only));
+  if (typeof selected === "string") fail(`error: --only: ${selected}`);
   const names = labNames(stack);
 
   if (action === "down") {
@@ -70,7 +75,7 @@ runMain(async () => {
   try {
     const up = await labUp(names, log);
     const ctx: LabContext = { ...up, names, log };
-    outcomes = await runScenarios(ctx);
+    outcomes = await runScenarios(ctx, selected);
   } finally {
     await labDown(names, log);
   }

@@ -24,6 +24,15 @@ export const scenarios: Scenario[] = [
   day2Scenario,
 ];
 
+/** `--only 3,6`: the scenarios with these ids, in run order; a string names what is wrong. */
+export function selectScenarios(list: string, all: Scenario[] = scenarios): Scenario[] | string {
+  const wanted = list.split(",").map((v) => v.trim());
+  const known = new Set(all.map((s) => String(s.id)));
+  const unknown = wanted.filter((v) => !known.has(v));
+  if (unknown.length || !wanted.length) return `found ${JSON.stringify(list)}; allowed: a comma-separated list of scenario ids (${[...known].join(", ")})`;
+  return all.filter((s) => wanted.includes(String(s.id)));
+}
+
 export interface ScenarioOutcome {
   id: number;
   title: string;
