@@ -59,7 +59,7 @@ function stackPolicy(rule: ChecklistRule, load: SpecLoader): StackValidationPoli
       const urn = args.resources.find((r: PolicyResource) => r.urn)?.urn;
       if (!urn) return;
       withSpec(load, urn, report, (spec) => {
-        const ctx = checkContext(args.resources.map(declared), spec);
+        const ctx = checkContext(args.resources.map(declared), spec, new Date());
         for (const p of judgeStack(rule, ctx).problems) if (!p.waiver) report(p.message.en);
       });
     },
@@ -77,7 +77,7 @@ function resourcePolicy(rule: ChecklistRule, load: SpecLoader): ResourceValidati
       if (!part.types.includes(args.type)) return;
       withSpec(load, args.urn, report, (spec) => {
         // Per-resource checks read only the spec (never other resources), so the context holds just this one.
-        const ctx = checkContext([declared(args)], spec);
+        const ctx = checkContext([declared(args)], spec, new Date());
         for (const p of part.check(declared(args), ctx)) if (!p.waiver) report(p.message.en);
       });
     },

@@ -57,6 +57,6 @@ export function bundleFiles(ctx: CheckContext, host: string, pathPattern: RegExp
 }
 
 /** The rule context for a plan and its spec; bundles are rendered purely, as the plan renders them. */
-export function checkContext(resources: DeclaredResource[], spec: ShopSpec): CheckContext {
-  return { resources, spec, bundles: new Map(spec.nodes.map((n) => [n.name, renderHostBundle(spec, n).files])) };
+export function checkContext(resources: DeclaredResource[], spec: ShopSpec, today: Date): CheckContext {
+  return { resources, spec, bundles: new Map(spec.nodes.map((n) => [n.name, renderHostBundle(spec, n).files])), today };
 }

@@ -1,10 +1,38 @@
 import * as fs from "fs";
 import * as path from "path";
-import { appNodes, images, incompatibility } from "../config";
+import { appNodes, images, incompatibility, lifecycleFails, lifecycleOf, LifecycleStatus, newerPatch } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, str, T } from "./resources";
 import { l } from "./text";
-import type { ChecklistRule, Localized, Problem } from "./types";
+import type { CheckContext, ChecklistRule, Judgement, Localized, Problem } from "./types";
+
+/** The lifecycle table's items for one rule: every date as evidence, each ended item as a problem. */
+function lifecycleJudgement(ctx: CheckContext, rule: LifecycleStatus["rule"]): Judgement {
+  const items = lifecycleOf(ctx.spec.image, ctx.spec.shopware.version, ctx.today).filter((s) => s.rule === rule);
+  const state = { supported: ["supported", "unterstützt"], ending: ["ENDING SOON", "ENDET BALD"], ended: ["ENDED", "BEENDET"] } as const;
+  const evidence = items.map((s) => {
+    const [en, de] = state[s.state];
+    const days = s.daysLeft >= 0 ? [`in ${s.daysLeft} day(s)`, `in ${s.daysLeft} Tag(en)`] : [`${-s.daysLeft} day(s) ago`, `vor ${-s.daysLeft} Tag(en)`];
+    const checked = s.entry.rechecked ? [`re-checked: ${s.entry.rechecked}`, `nachgeprüft: ${s.entry.rechecked}`] : ["not re-checked", "nicht nachgeprüft"];
+    return l(
+      `${en}: ${s.entry.what.en} until ${s.entry.end} (${days[0]}); upgrade to ${s.entry.upgradeTo.en}; source ${s.entry.source} (${checked[0]})`,
+      `${de}: ${s.entry.what.de} bis ${s.entry.end} (${days[1]}); Ziel: ${s.entry.upgradeTo.de}; Quelle ${s.entry.source} (${checked[1]})`,
+    );
+  });
+  const problems = items.filter(lifecycleFails).map((s) => ({
+    message: l(
+      `${s.entry.what.en} ended on ${s.entry.end}: upgrade to ${s.entry.upgradeTo.en}`,
+      `${s.entry.what.de} endete am ${s.entry.end}: auf ${s.entry.upgradeTo.de} aktualisieren`,
+    ),
+  }));
+  return { evidence, problems };
+}
+
+/** Points the fix text of SW-1/SW-2 at the upgrade path. */
+const UPGRADE_PATH = {
+  en: 'Past a lifecycle end (components/config/lifecycle.ts): move the stack to the upgrade target as README "Upgrade path" and the runbook describe (new nodes on the new image one at a time behind the LB, DB replica first, then failover).',
+  de: 'Nach einem Lebenszyklus-Ende (components/config/lifecycle.ts): den Stack wie in README „Upgrade path“ und im Runbook beschrieben auf das Ziel umstellen (neue Knoten mit dem neuen Image einzeln hinter dem LB, zuerst das DB-Replikat, dann Failover).',
+};
 
 /** unattended-upgrades / apt periodic settings as the updates renderer ships them. */
 const UPDATE_FILES = /apt\/apt\.conf\.d\/.*(unattended|periodic|upgrade)/i;
@@ -14,8 +42,8 @@ export const softwareUpdates: ChecklistRule = {
   title: { en: "Current software, updates", de: "Software-Updates" },
   level: "mandatory",
   fix: {
-    en: "Keep unattended security upgrades on every host and staggered reboot slots (shop:updates.rebootWindowStart, shop:updates.automaticReboot).",
-    de: "Unbeaufsichtigte Sicherheitsupdates auf jedem Host und gestaffelte Neustartzeiten beibehalten (shop:updates.rebootWindowStart, shop:updates.automaticReboot).",
+    en: `Keep unattended security upgrades on every host and staggered reboot slots (shop:updates.rebootWindowStart, shop:updates.automaticReboot). ${UPGRADE_PATH.en}`,
+    de: `Unbeaufsichtigte Sicherheitsupdates auf jedem Host und gestaffelte Neustartzeiten beibehalten (shop:updates.rebootWindowStart, shop:updates.automaticReboot). ${UPGRADE_PATH.de}`,
   },
   stack(ctx) {
     const { spec } = ctx;
@@ -46,7 +74,7 @@ export const softwareUpdates: ChecklistRule = {
         `automatischer Neustart (shop:updates.automaticReboot): ${on ? "an" : "aus"}; Zeitfenster ${slots.map((x) => x.de).join(", ")}`,
       ),
     ];
-    return merge({ evidence, problems }, delivered(ctx, spec.nodes, l("unattended-upgrades config", "unattended-upgrades-Konfiguration"), UPDATE_FILES));
+    return merge({ evidence, problems }, lifecycleJudgement(ctx, "SW-1"), delivered(ctx, spec.nodes, l("unattended-upgrades config", "unattended-upgrades-Konfiguration"), UPDATE_FILES));
   },
 };
 
@@ -55,8 +83,8 @@ export const versionCompatibility: ChecklistRule = {
   title: { en: "Version compatibility", de: "Versionskompatibilität" },
   level: "mandatory",
   fix: {
-    en: "Pick a shop:shopwareVersion and shop:image pair from the matrix in components/config/compat.ts.",
-    de: "shop:shopwareVersion und shop:image passend zur Matrix in components/config/compat.ts wählen.",
+    en: `Pick a shop:shopwareVersion and shop:image pair from the matrix in components/config/compat.ts. ${UPGRADE_PATH.en}`,
+    de: `shop:shopwareVersion und shop:image passend zur Matrix in components/config/compat.ts wählen. ${UPGRADE_PATH.de}`,
   },
   resource: {
     types: [T.server],
@@ -73,15 +101,16 @@ export const versionCompatibility: ChecklistRule = {
     const { spec } = ctx;
     const imagesUsed = [...new Set(ofType(ctx, T.server).map((s) => str(s.inputs.image)))];
     const versions = `PHP ${spec.os.php}, MariaDB ${spec.os.mariadb}, Redis ${spec.os.redis} (${spec.os.codename})`;
-    return {
-      evidence: [
-        l(
-          `Shopware ${spec.shopware.version} on ${imagesUsed.join(", ") || "no servers"}: ${versions}`,
-          `Shopware ${spec.shopware.version} auf ${imagesUsed.join(", ") || "keinen Servern"}: ${versions}`,
-        ),
-      ],
-      problems: imagesUsed.length ? [] : [{ message: l("no servers declared", "keine Server deklariert") }],
-    };
+    const patch = newerPatch(spec.shopware.version);
+    const evidence = [
+      l(
+        `Shopware ${spec.shopware.version} on ${imagesUsed.join(", ") || "no servers"}: ${versions}`,
+        `Shopware ${spec.shopware.version} auf ${imagesUsed.join(", ") || "keinen Servern"}: ${versions}`,
+      ),
+      ...(patch ? [l(`newest patch of the line in the lifecycle table: ${patch}`, `neuester Patch der Linie laut Lebenszyklus-Tabelle: ${patch}`)] : []),
+    ];
+    const problems = imagesUsed.length ? [] : [{ message: l("no servers declared", "keine Server deklariert") }];
+    return merge({ evidence, problems }, lifecycleJudgement(ctx, "SW-2"));
   },
 };
 

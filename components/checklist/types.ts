@@ -24,6 +24,8 @@ export interface CheckContext {
   spec: ShopSpec;
   /** Host name → the files converge delivers to it. */
   bundles: Map<string, BundleFile[]>;
+  /** The day the lifecycle dates are judged against (SW-1, SW-2); injected, never read from a clock here. */
+  today: Date;
 }
 
 /** Something wrong, named with the resource or key it is about; a matching waiver turns it into "waived". */

@@ -1,6 +1,7 @@
 export * from "./catalog";
 export * from "./compat";
 export * from "./derive";
+export * from "./lifecycle";
 export * from "./load";
 export * from "./net";
 export * from "./placeholders";

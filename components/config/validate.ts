@@ -1,6 +1,7 @@
 import type { core } from "zod";
 import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
+import { lifecycleWarnings } from "./lifecycle";
 import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
 import { SecretString } from "./secret";
 import { CONTROL_CHARACTER, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "./text";
@@ -89,6 +90,7 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
   const os = images[config.image];
   const why = incompatibility(config.shopwareVersion, os);
   if (why) problems.add(["shopwareVersion"], `a combination supported by the matrix (${why}); supported: ${supportedCombinations().join("; ")}`);
+  warnings.push(...lifecycleWarnings(config.image, config.shopwareVersion, today));
 
   const range = parseIpv4Cidr(config.network.ipRange);
   const subnet = parseIpv4Cidr(config.network.subnet);

@@ -6,7 +6,7 @@ import type { OfflineRun } from "./offlinePlan";
 
 /** The audit of an offline run: the checklist judged on its declared resources and spec. */
 export function auditOf(run: OfflineRun, provenance: Provenance): AuditReport {
-  return auditReport(checkContext(run.plan.resources, run.spec), provenance);
+  return auditReport(checkContext(run.plan.resources, run.spec, new Date(provenance.generatedAt)), provenance);
 }
 
 /** The reports of one stack, relative to out/<stack>/: a failed plan removes exactly these. */

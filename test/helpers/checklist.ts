@@ -56,7 +56,7 @@ export function copy<T>(value: T): T {
 }
 
 export function contextOf(resources: DeclaredResource[], spec: ShopSpec): CheckContext {
-  return checkContext(resources, spec);
+  return checkContext(resources, spec, new Date(TEST_PROVENANCE.generatedAt));
 }
 
 export function row(results: RuleResult[], id: string): RuleResult {
@@ -71,7 +71,7 @@ export function row(results: RuleResult[], id: string): RuleResult {
  * as it would be before a new plan is rendered.
  */
 export function evaluate(resources: DeclaredResource[], spec: ShopSpec): RuleResult[] {
-  return evaluateChecklist({ ...checkContext(resources, spec), bundles: checkContext(resources, demoSpec()).bundles });
+  return evaluateChecklist({ ...contextOf(resources, spec), bundles: contextOf(resources, demoSpec()).bundles });
 }
 
 /** The real-valued demo spec, fresh for each call (tests mutate it). */
