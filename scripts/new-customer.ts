@@ -158,8 +158,8 @@ function secretSteps(spec: ShopSpec, stack: string): string[] {
     if (h.type === "pagerduty") lines.push(set(`monitoring.webhooks[${idx}].routingKey`, "PagerDuty routing key"));
   });
   lines.push(
+    set("monitoring.heartbeatUrl", "healthchecks-style URL: the dead-man's switch every host pings each minute"),
     `# optional: ${set("backup.heartbeatUrl", "healthchecks-style URL for backup pings")}`,
-    `# optional: ${set("monitoring.heartbeatUrl", "healthchecks-style URL for monitoring pings")}`,
   );
   return lines;
 }

@@ -127,6 +127,25 @@ function webhookJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgement
   };
 }
 
+/** The dead-man's switch: without it nothing notices every host gone at once. */
+function heartbeatJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgement {
+  if (!ctx.spec.monitoring.heartbeatUrl)
+    return {
+      evidence: [],
+      problems: [{ message: l("no dead-man's switch (shop:monitoring.heartbeatUrl is not set)", "kein Totmannschalter (shop:monitoring.heartbeatUrl ist nicht gesetzt)") }],
+    };
+  const n = ctx.spec.nodes.length;
+  return {
+    evidence: [
+      l(
+        `dead-man's switch: shop:monitoring.heartbeatUrl (secret), pinged /start and success or /fail each minute by shop-health on all ${n} hosts`,
+        `Totmannschalter: shop:monitoring.heartbeatUrl (Geheimnis), jede Minute von shop-health auf allen ${n} Hosts mit /start und Erfolg oder /fail angepingt`,
+      ),
+    ],
+    problems: [],
+  };
+}
+
 export const shopMonitoring: ChecklistRule = {
   id: "HW-3",
   title: { en: "Shop monitoring", de: "Shop-Monitoring" },
@@ -169,7 +188,7 @@ export const shopMonitoring: ChecklistRule = {
           "externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks ist false; braucht einen kostenpflichtigen Cloudflare-Tarif)",
         ),
       );
-    return merge(webhookJudgement(ctx), delivered(ctx, ctx.spec.nodes, l("shop-health", "shop-health"), HEALTH_FILES), external);
+    return merge(webhookJudgement(ctx), heartbeatJudgement(ctx), delivered(ctx, ctx.spec.nodes, l("shop-health", "shop-health"), HEALTH_FILES), external);
   },
 };
 

@@ -95,6 +95,7 @@ export function placeholderFindings(spec: ShopSpec): PlaceholderFinding[] {
     if (isUnsetSecret(h.url)) add(`monitoring.webhooks[${i}].url`, "unset", "unset-secret", ["HW-3", "HW-4"]);
     if (h.type === "pagerduty" && isUnsetSecret(h.routingKey)) add(`monitoring.webhooks[${i}].routingKey`, "unset", "unset-secret", ["HW-3", "HW-4"]);
   });
+  if (isUnsetSecret(spec.monitoring.heartbeatUrl)) add("monitoring.heartbeatUrl", "unset", "unset-secret", ["HW-3"]);
   for (const key of ["accessKey", "secretKey"] as const)
     if (isUnsetSecret(spec.media[key])) add(`media.${key}`, "unset", "unset-secret", ["OPS-1"]);
   if (isExampleDomain(hostOf(spec.media.endpoint))) add("media.endpoint", spec.media.endpoint, "example-domain", ["OPS-1"]);

@@ -243,6 +243,7 @@ export const stackConfigSchema = z.strictObject({
       webhooks: z.array(webhook).default([]),
       /** Production without webhooks is rejected unless this says why. */
       webhooksWaiver: waiverReason.optional(),
+      /** Dead-man's switch (required): healthchecks-style URL; every host pings /start, then the URL or /fail, each minute. */
       heartbeatUrl: secretValue.optional(),
       cloudflareHealthchecks: z.boolean().default(false),
       thresholds: z
@@ -308,4 +309,4 @@ export const secretPaths = [
 ] as const;
 
 /** Secrets without which the real engine cannot deploy; offline they become placeholders. */
-export const requiredSecretPaths = ["media.accessKey", "media.secretKey", "monitoring.webhooks[].url"] as const;
+export const requiredSecretPaths = ["media.accessKey", "media.secretKey", "monitoring.webhooks[].url", "monitoring.heartbeatUrl"] as const;

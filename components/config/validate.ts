@@ -3,7 +3,7 @@ import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT
 import { incompatibility, supportedCombinations } from "./compat";
 import { lifecycleWarnings } from "./lifecycle";
 import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
-import { SecretString } from "./secret";
+import { OFFLINE_SECRET_MARKER, SecretString } from "./secret";
 import { CONTROL_CHARACTER, DOTENV_SAFE, DOTENV_SAFE_TEXT } from "./text";
 import { isPresent, ProblemList, valueAt } from "./problems";
 import { StackConfig, stackConfigSchema } from "./schema";
@@ -198,6 +198,9 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
  * Shopware's unquoted .env.local must be dotenv-safe, the rest one line for secrets.env.
  * A problem names the key and never the value.
  */
+/** A heartbeat URL shop-health can append /start and /fail to. */
+const HEARTBEAT_URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%-]+)*\/?$/;
+
 function secretValueChecks(config: StackConfig, problems: ProblemList): void {
   const check = (path: (string | number)[], secret: SecretString | undefined, inEnvLocal: boolean) => {
     if (!secret) return;
@@ -210,6 +213,11 @@ function secretValueChecks(config: StackConfig, problems: ProblemList): void {
   check(["media", "secretKey"], config.media.secretKey, true);
   check(["backup", "heartbeatUrl"], config.backup.heartbeatUrl, false);
   check(["monitoring", "heartbeatUrl"], config.monitoring.heartbeatUrl, false);
+  // shop-health appends /start and /fail to it: it must be a plain http(s) URL.
+  const beat = config.monitoring.heartbeatUrl;
+  const oneLine = (v: string) => !CONTROL_CHARACTER.test(v) && !v.includes("{{");
+  if (beat && !beat.reveal().startsWith(OFFLINE_SECRET_MARKER) && oneLine(beat.reveal()) && !HEARTBEAT_URL.test(beat.reveal()))
+    problems.add(["monitoring", "heartbeatUrl"], "an http(s) URL such as https://hc-ping.com/<uuid> (no spaces, quotes, query or fragment)", beat);
   config.monitoring.webhooks.forEach((h, i) => {
     check(["monitoring", "webhooks", i, "url"], h.url, false);
     check(["monitoring", "webhooks", i, "routingKey"], h.routingKey, false);

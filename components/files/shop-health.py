@@ -9,8 +9,8 @@ configured webhook in its own format (Slack, Teams Workflows, PagerDuty Events v
 JSON), only when an item changes between ok, warning and critical, with a reminder at most
 every thresholds.alertRepeatMinutes while it keeps firing. Deliveries are retried; a delivery
 that still fails is tried again on the next run, because the state records what each webhook
-has actually received. With monitoring.heartbeatUrl set, every run pings it, so a host whose
-checks stop running is noticed from outside.
+has actually received. Every run pings monitoring.heartbeatUrl (/start, then the URL or /fail
+when an alert could not be delivered), so hosts whose checks stop running are noticed from outside.
 
 Settings: $SHOP_ETC/health.json (rendered, no secrets); webhook URLs and routing keys:
 $SHOP_ETC/secrets.env. Environment overrides, for tests and one-off runs:
@@ -377,23 +377,24 @@ def deliver(url, body, retry_delay):
     return False
 
 
-def heartbeat(url, items):
-    """Dead-man's switch for shop-health itself (monitoring.heartbeatUrl): one ping per run."""
+def heartbeat(url, suffix, body):
+    """Dead-man's switch (monitoring.heartbeatUrl, healthchecks.io-style): /start when a run
+    begins, the bare URL when it ends well, /fail when an alert could not be delivered or the
+    run broke. When every host is gone the pings stop and the heartbeat service alerts."""
     if not url:
         return
-    firing = sum(1 for it in items if it["status"] != "ok")
-    req = urllib.request.Request(url, data=f"{len(items)} items, {firing} firing".encode(), method="POST")
+    req = urllib.request.Request(url.rstrip("/") + suffix, data=body.encode(), method="POST")
     try:
         with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_SECONDS):
             pass
     except (urllib.error.URLError, OSError):
-        print("shop-health: heartbeat ping failed", file=sys.stderr)
+        print(f"shop-health: heartbeat ping {suffix or '(success)'} failed", file=sys.stderr)
 
 
 def notify(cfg, secrets, items, state, now):
     """Sends what each webhook has not yet received: a changed status, or a due reminder."""
     repeat = cfg["thresholds"]["alertRepeatMinutes"] * 60
-    sent_count = 0
+    sent_count, undelivered = 0, 0
     for hook in cfg["webhooks"]:
         if not secrets.get(hook["urlEnv"]):
             print(f"shop-health: webhook {hook['name']}: {hook['urlEnv']} is not in secrets.env", file=sys.stderr)
@@ -426,7 +427,9 @@ def notify(cfg, secrets, items, state, now):
             if deliver(url, payload_for(hook, secrets, alert, cfg), cfg.get("retryDelaySeconds", 2)):
                 record["sent"][hook["name"]] = {"status": it["status"], "at": now}
                 sent_count += 1
-    return sent_count
+            else:
+                undelivered += 1
+    return sent_count, undelivered
 
 
 # ---------------------------------------------------------------- output
@@ -468,31 +471,40 @@ def main(argv):
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     now = int(time.time())
     metrics = []
-    items = run_checks(cfg, metrics, now, only)
     if only is not None:
+        items = run_checks(cfg, metrics, now, only)
         for it in items:
             print(f"{it['status']:8} {it['key']}: {it['summary']}")
         return 1 if any(it["status"] != "ok" for it in items) else 0
 
-    state_dir = env_path("SHOP_STATE_DIR", cfg["stateDir"])
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    with open(os.path.join(state_dir, "lock"), "w", encoding="ascii") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one run at a time: no double alerts
-        state_file = os.path.join(state_dir, "state.json")
-        try:
-            with open(state_file, encoding="utf-8") as f:
-                state = json.load(f)
-        except (FileNotFoundError, json.JSONDecodeError):
-            state = {}
-        secrets = load_env_file(os.path.join(etc, "secrets.env"))
-        sent = notify(cfg, secrets, items, state, now)
-        write_atomic(state_file, json.dumps(state, indent=1, sort_keys=True), 0o600)
-    metrics.append(("shop_health_alerts_sent", {}, sent))
-    heartbeat(secrets.get("MONITORING_HEARTBEAT_URL"), items)
-    textfile_dir = env_path("SHOP_TEXTFILE_DIR", cfg["textfileDir"])
-    write_atomic(os.path.join(textfile_dir, "shop_health.prom"), render_metrics(cfg, metrics, items, now), 0o644)
+    secrets = load_env_file(os.path.join(etc, "secrets.env"))
+    beat = secrets.get("MONITORING_HEARTBEAT_URL")
+    heartbeat(beat, "/start", cfg["host"])
+    try:
+        items = run_checks(cfg, metrics, now, only)
+        state_dir = env_path("SHOP_STATE_DIR", cfg["stateDir"])
+        os.makedirs(state_dir, mode=0o700, exist_ok=True)
+        with open(os.path.join(state_dir, "lock"), "w", encoding="ascii") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one run at a time: no double alerts
+            state_file = os.path.join(state_dir, "state.json")
+            try:
+                with open(state_file, encoding="utf-8") as f:
+                    state = json.load(f)
+            except (FileNotFoundError, json.JSONDecodeError):
+                state = {}
+            sent, undelivered = notify(cfg, secrets, items, state, now)
+            write_atomic(state_file, json.dumps(state, indent=1, sort_keys=True), 0o600)
+        metrics.append(("shop_health_alerts_sent", {}, sent))
+        metrics.append(("shop_health_alerts_undelivered", {}, undelivered))
+        textfile_dir = env_path("SHOP_TEXTFILE_DIR", cfg["textfileDir"])
+        write_atomic(os.path.join(textfile_dir, "shop_health.prom"), render_metrics(cfg, metrics, items, now), 0o644)
+    except Exception as e:
+        heartbeat(beat, "/fail", f"{cfg['host']}: shop-health broke: {type(e).__name__}")
+        raise
     firing = [it for it in items if it["status"] != "ok"]
-    print(f"shop-health: {len(items)} items, {len(firing)} firing, {sent} alert(s) sent")
+    summary = f"{len(items)} items, {len(firing)} firing, {sent} alert(s) sent, {undelivered} undelivered"
+    heartbeat(beat, "/fail" if undelivered else "", f"{cfg['host']}: {summary}")
+    print(f"shop-health: {summary}")
     return 0
 
 

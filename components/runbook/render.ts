@@ -42,7 +42,7 @@ const text = {
     noHooks: "no webhook: alerts reach nobody (shop:monitoring.webhooks is empty).",
     hook: (name: string, type: string) => `webhook ${name} (${type}); its URL is a secret in the stack config`,
     heartbeat: (backup: boolean, monitoring: boolean) =>
-      `Backup heartbeat: ${backup ? "set (every backup pings it; a missing ping alerts there)" : "not set"}. Monitoring heartbeat: ${monitoring ? "set" : "not set"}.`,
+      `Backup heartbeat: ${backup ? "set (every backup pings it; a missing ping alerts there)" : "not set"}. Monitoring heartbeat (dead-man's switch): ${monitoring ? "set. Every host pings it each minute; an alert from the heartbeat service means no host has reported for its grace time: every host is down or unreachable from outside, or shop-health stopped everywhere (check Hetzner's console first, then \`systemctl status shop-health.timer\`); a /fail ping means an alert could not be delivered to a webhook, so check the webhooks" : "not set: nothing notices when every host is gone (HW-3 fails)"}.`,
     cloudflare: (on: boolean) =>
       on ? "Cloudflare Health Checks probe the shop from several regions and alert through Cloudflare Notifications." : "External multi-region checks: off (shop:monitoring.cloudflareHealthchecks; needs a paid Cloudflare plan).",
     maintenance: "## Maintenance mode",
@@ -149,7 +149,7 @@ const text = {
     noHooks: "keinen Webhook: Alarme erreichen niemanden (shop:monitoring.webhooks ist leer).",
     hook: (name: string, type: string) => `Webhook ${name} (${type}); die URL ist ein Geheimnis in der Stack-Konfiguration`,
     heartbeat: (backup: boolean, monitoring: boolean) =>
-      `Backup-Heartbeat: ${backup ? "gesetzt (jede Sicherung meldet sich dort; bleibt die Meldung aus, alarmiert er)" : "nicht gesetzt"}. Monitoring-Heartbeat: ${monitoring ? "gesetzt" : "nicht gesetzt"}.`,
+      `Backup-Heartbeat: ${backup ? "gesetzt (jede Sicherung meldet sich dort; bleibt die Meldung aus, alarmiert er)" : "nicht gesetzt"}. Monitoring-Heartbeat (Totmannschalter): ${monitoring ? "gesetzt. Jeder Host meldet sich dort jede Minute; ein Alarm des Heartbeat-Dienstes heißt, dass sich kein Host innerhalb der Karenzzeit gemeldet hat: alle Hosts sind aus oder von außen unerreichbar, oder shop-health läuft nirgends mehr (zuerst die Hetzner-Konsole prüfen, dann \`systemctl status shop-health.timer\`); ein /fail-Ping heißt, dass ein Alarm keinen Webhook erreicht hat: die Webhooks prüfen" : "nicht gesetzt: niemand bemerkt, wenn alle Hosts weg sind (HW-3 scheitert)"}.`,
     cloudflare: (on: boolean) =>
       on
         ? "Cloudflare Health Checks prüfen den Shop aus mehreren Regionen und alarmieren über Cloudflare Notifications."

@@ -74,7 +74,7 @@ test("shop-health: one firing and one resolved alert per item and webhook format
   const base = stackSpec("demo");
   const node = base.nodes.find((n) => n.roles.includes("app") && n.scheduler)!;
   const sink = await startWebhookSink(t);
-  const beats = await startWebhookSink(t); // monitoring.heartbeatUrl: one ping per run
+  const beats = await startWebhookSink(t); // monitoring.heartbeatUrl: /start, then success or /fail, per run
   let runs = 0;
 
   const etc = path.join(dir, "etc");
@@ -128,7 +128,9 @@ test("shop-health: one firing and one resolved alert per item and webhook format
     const r = await runAsync("/usr/bin/python3", [script], { env, timeoutMs: 60_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     runs++;
-    assert.equal(beats.requests.length, runs, "every run pings the monitoring heartbeat");
+    assert.equal(beats.requests.length, 2 * runs, "every run pings the monitoring heartbeat twice");
+    assert.equal(beats.requests.at(-2)!.path, "/heartbeat/start");
+    assert.match(beats.requests.at(-1)!.body, new RegExp(`^${node.name}: \\d+ items, \\d+ firing`));
     return r;
   };
 
@@ -260,7 +262,10 @@ test("shop-health: one firing and one resolved alert per item and webhook format
   fs.writeFileSync(path.join(servicesDown, "nginx.service"), "");
   await health();
   assert.deepEqual(Object.keys(tally(sink.requests)).sort(), ["/pagerduty", "/slack", "/teams"]);
+  assert.equal(beats.requests.at(-1)!.path, "/heartbeat/fail", "an alert that could not be delivered fails the heartbeat");
+  assert.match(beats.requests.at(-1)!.body, /1 undelivered/);
   sink.requests.length = 0;
   await health();
   assert.deepEqual(tally(sink.requests), { "/generic": { "service:nginx.service": 1 } });
+  assert.equal(beats.requests.at(-1)!.path, "/heartbeat", "delivered again: the heartbeat succeeds");
 });

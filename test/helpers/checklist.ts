@@ -19,7 +19,7 @@ export function withRealValues(config: Record<string, unknown>): void {
   config["shop:deployerCidrs"] = ["85.215.10.20/32"];
   const contacts = config["shop:contacts"] as Record<string, { email: string }>;
   for (const c of Object.values(contacts)) c.email = c.email.replace(/@agentur\.example$/, "@agentur-nord.de");
-  config["shop:monitoring"] = { webhooks: [{ name: "ops-slack", type: "slack", url: { secure: "v1:test:slack-url" } }] };
+  config["shop:monitoring"] = { webhooks: [{ name: "ops-slack", type: "slack", url: { secure: "v1:test:slack-url" } }], heartbeatUrl: { secure: "v1:test:heartbeat-url" } };
   config["shop:media"] = { ...(config["shop:media"] as object), accessKey: { secure: "v1:test:access" }, secretKey: { secure: "v1:test:secret" } };
 }
 

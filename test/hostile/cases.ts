@@ -132,6 +132,11 @@ for (const [key, value] of [["appSecret", "abc$(id)"], ["appSecret", "abc'def"],
   refuse(`real ${key} ${JSON.stringify(value)}`, (raw, lib) => (raw[key] = lib.secret(value)), `shop:${key}`, /\.env\.local/, [value]);
 refuse("real media.secretKey with a backtick", (raw, lib) => (raw.media = { ...raw.media, secretKey: lib.secret("k`id`") }), "shop:media.secretKey", /\.env\.local/, ["k`id`"]);
 refuse("real webhook url with a newline", (raw, lib) => (raw.monitoring = { ...raw.monitoring, webhooks: [{ name: "ops-x", type: "slack", url: lib.secret("https://h.example/a\nB=1") }] }), "shop:monitoring.webhooks[0].url", /one-line/, ["h.example"]);
+refuse("plain monitoring.heartbeatUrl", (raw) => (raw.monitoring = { ...raw.monitoring, heartbeatUrl: "https://hc-ping.example/leak-hb1" }), "shop:monitoring.heartbeatUrl", /secure/, ["leak-hb1"]);
+refuse("real monitoring heartbeat with a newline", (raw, lib) => (raw.monitoring = { ...raw.monitoring, heartbeatUrl: lib.secret("https://hc.example/a\nX=1") }), "shop:monitoring.heartbeatUrl", /one-line/, ["hc.example"]);
+refuse("real monitoring heartbeat with {{", (raw, lib) => (raw.monitoring = { ...raw.monitoring, heartbeatUrl: lib.secret("https://hc.example/{{secret:REDIS_PASSWORD}}") }), "shop:monitoring.heartbeatUrl", /one-line/, ["hc.example"]);
+for (const value of ["https://hc.example/x?a=$(id)", "hc.example/uuid", "file:///etc/shadow", "https://hc.example/a b", "https://hc.example/'x"])
+  refuse(`real monitoring heartbeat ${JSON.stringify(value)}`, (raw, lib) => (raw.monitoring = { ...raw.monitoring, heartbeatUrl: lib.secret(value) }), "shop:monitoring.heartbeatUrl", /http\(s\) URL/, [value]);
 refuse("real backup heartbeat with {{", (raw, lib) => (raw.backup = { ...raw.backup, heartbeatUrl: lib.secret("https://h.example/{{secret:APP_SECRET}}") }), "shop:backup.heartbeatUrl", /one-line/, ["h.example"]);
 
 // Numbers JSON cannot write are named as what they are.

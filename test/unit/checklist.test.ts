@@ -125,6 +125,15 @@ test("no webhooks: HW-3 fails, and a recorded waiver turns it into waived", () =
   assert.equal(row(evaluate(resources(), spec), "HW-3").status, "waived");
 });
 
+test("no monitoring heartbeat: HW-3 fails naming the dead-man's switch; set, its evidence says every host pings it", () => {
+  const spec = demoSpec();
+  assert.match(row(evaluate(resources(), spec), "HW-3").evidence.map((x) => x.en).join("\n"), new RegExp(`dead-man's switch: shop:monitoring.heartbeatUrl .* all ${spec.nodes.length} hosts`));
+  spec.monitoring.heartbeatUrl = undefined;
+  const hw3 = row(evaluate(resources(), spec), "HW-3");
+  assert.equal(hw3.status, "fail");
+  assert.match(hw3.problems.map((x) => x.en).join("\n"), /no dead-man's switch \(shop:monitoring.heartbeatUrl is not set\)/);
+});
+
 test("shared vCPU in production: OPS-3 fails; the same types in staging pass", () => {
   const mutated = resources();
   for (const r of mutated) if (r.type === T.server) r.inputs.serverType = "cx33";
