@@ -2,9 +2,9 @@ import { HEALTH_CHECK_PATH } from "../config";
 import { appNodes, dbReplicas } from "../config";
 import { storageQuota } from "./cost";
 import { delivered, merge } from "./hostChecks";
-import { labelsOf, ofType, str, T } from "./resources";
+import { bundleFiles, labelsOf, ofType, str, T } from "./resources";
 import { l, list, num } from "./text";
-import type { ChecklistRule, Judgement, Problem } from "./types";
+import type { ChecklistRule, Judgement, Localized, Problem } from "./types";
 
 /** The on-host health checker (shop-health) and its timer, as the monitoring renderer ships them. */
 const HEALTH_FILES = /shop-health/;
@@ -127,6 +127,24 @@ function webhookJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgement
   };
 }
 
+/** Outside-in probes as the app nodes' rendered health.json declares them (shop-health, every minute). */
+function onHostOutsideIn(ctx: Parameters<ChecklistRule["stack"]>[0]): Localized[] {
+  const ranked = appNodes(ctx.spec).flatMap((n) => {
+    const file = bundleFiles(ctx, n.name, /^\/etc\/shop\/health\.json$/)[0];
+    const out = file ? (JSON.parse(file.content) as { outsideIn?: { rank: number; urls: { url: string }[] } | null }).outsideIn : null;
+    return out?.urls.length ? [{ name: n.name, ...out }] : [];
+  });
+  if (!ranked.length) return [];
+  const urls = ranked[0].urls.map((u) => u.url).join(", ");
+  const order = ranked.map((r) => `${r.rank}. ${r.name}`).join(", ");
+  return [
+    l(
+      `outside-in: ${urls} through Cloudflare every minute from ${ranked.length} app nodes; one alerts, by rank (${order}), the next taking over when it is down`,
+      `von außen: ${urls} über Cloudflare jede Minute von ${ranked.length} App-Knoten; einer alarmiert, nach Rang (${order}), der nächste übernimmt, wenn er ausfällt`,
+    ),
+  ];
+}
+
 /** The dead-man's switch: without it nothing notices every host gone at once. */
 function heartbeatJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgement {
   if (!ctx.spec.monitoring.heartbeatUrl)
@@ -188,6 +206,15 @@ export const shopMonitoring: ChecklistRule = {
           "externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks ist false; braucht einen kostenpflichtigen Cloudflare-Tarif)",
         ),
       );
+    const outsideIn = onHostOutsideIn(ctx);
+    external.evidence.push(...outsideIn);
+    if (!outsideIn.length && !ctx.spec.monitoring.cloudflareHealthchecks)
+      external.problems.push({
+        message: l(
+          "no outside-in check: no app node probes the public URL and shop:monitoring.cloudflareHealthchecks is off",
+          "keine Prüfung von außen: kein App-Knoten prüft die öffentliche URL und shop:monitoring.cloudflareHealthchecks ist aus",
+        ),
+      });
     return merge(webhookJudgement(ctx), heartbeatJudgement(ctx), delivered(ctx, ctx.spec.nodes, l("shop-health", "shop-health"), HEALTH_FILES), external);
   },
 };

@@ -25,7 +25,7 @@ $SHOP_ETC/secrets.env. Environment overrides, for tests and one-off runs:
 
 Usage: shop-health              run every check, notify, write metrics
        shop-health --only GROUP  run one check group (load, disk, memory, services, replication,
-                                 updates, backup_age, cert), print its items and exit 1 when
+                                 updates, backup_age, cert, outside_in), print its items and exit 1 when
                                  one fires; no alerts, no state (the freshness check:
                                  shop-health --only backup_age)
 """
@@ -34,6 +34,8 @@ import fcntl
 import json
 import os
 import re
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -276,6 +278,70 @@ def check_certs(cfg, metrics, now):
     return out
 
 
+def fetch_failure(url):
+    """None when the URL answers 2xx/3xx within the timeout, else what failed on the way."""
+    req = urllib.request.Request(url, headers={"User-Agent": "shop-health outside-in"})
+    try:
+        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_SECONDS, context=ssl.create_default_context()) as r:
+            return None if r.status < 400 else f"HTTP {r.status}"
+    except urllib.error.HTTPError as e:
+        return f"HTTP {e.code}"
+    except urllib.error.URLError as e:
+        reason = e.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return f"TLS certificate: {reason.verify_message}"
+        if isinstance(reason, ssl.SSLError):
+            return f"TLS: {reason.reason or reason}"
+        if isinstance(reason, socket.gaierror):
+            return f"DNS: {reason.strerror}"
+        return f"connection: {reason}"
+    except (OSError, ValueError) as e:  # timeouts, resets, malformed answers
+        return f"connection: {e}"
+
+
+def check_outside_in(cfg, metrics):
+    """The customer's path (DNS, TLS, Cloudflare, LB, a node): the public URL and the health endpoint."""
+    out = cfg.get("outsideIn")
+    if not out:
+        return []
+    items = []
+    for probe in out["urls"]:
+        failure = fetch_failure(probe["url"])
+        metrics.append(("shop_outside_in_up", {"probe": probe["name"]}, 0 if failure else 1))
+        summary = f"{probe['url']} from {cfg['host']}: {failure}" if failure else f"{probe['url']} answers"
+        items.append(item(f"outside_in:{probe['name']}", "critical" if failure else "ok", summary))
+    return items
+
+
+def redis_command(sock, *args):
+    """One RESP command; the reply's first line (enough for AUTH, SELECT, SET, EXISTS)."""
+    sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args))
+    reply = sock.makefile("rb").readline().decode().strip()
+    if reply.startswith("-"):
+        raise OSError(f"redis: {reply[1:]}")
+    return reply
+
+
+def outside_in_alerting(cfg, secrets):
+    """Exactly one app node alerts outside-in failures: the lowest rank alive. Each node renews
+    its lease in the shared Redis every run; a node alerts when no lower rank holds one. When Redis
+    cannot be reached, rank 1 alerts (the others would only repeat it)."""
+    out = cfg.get("outsideIn")
+    if not out:
+        return False
+    lease = out["lease"]
+    try:
+        with socket.create_connection((lease["host"], lease["port"]), timeout=5) as sock:
+            if secrets.get(lease["passwordEnv"]):
+                redis_command(sock, "AUTH", secrets[lease["passwordEnv"]])
+            redis_command(sock, "SELECT", str(lease["db"]))
+            redis_command(sock, "SET", f"shop:outside-in:alive:{out['rank']}", cfg["host"], "EX", str(lease["ttlSeconds"]))
+            return all(redis_command(sock, "EXISTS", f"shop:outside-in:alive:{r}") == ":0" for r in range(1, out["rank"]))
+    except OSError as e:
+        print(f"shop-health: outside-in lease: {e}; rank 1 alerts", file=sys.stderr)
+        return out["rank"] == 1
+
+
 def run_checks(cfg, metrics, now, only=None):
     """Runs every check group (or those whose name starts with `only`); items in one list."""
     groups = {
@@ -287,6 +353,7 @@ def run_checks(cfg, metrics, now, only=None):
         "updates": lambda: check_updates(cfg, metrics),
         "backup_age": lambda: check_backups(cfg, metrics, now),
         "cert": lambda: check_certs(cfg, metrics, now),
+        "outside_in": lambda: check_outside_in(cfg, metrics),
     }
     items = []
     for name, check in groups.items():
@@ -391,8 +458,9 @@ def heartbeat(url, suffix, body):
         print(f"shop-health: heartbeat ping {suffix or '(success)'} failed", file=sys.stderr)
 
 
-def notify(cfg, secrets, items, state, now):
-    """Sends what each webhook has not yet received: a changed status, or a due reminder."""
+def notify(cfg, secrets, items, state, now, held=()):
+    """Sends what each webhook has not yet received: a changed status, or a due reminder.
+    Groups in `held` are not this node's to send this run: their last state stands."""
     repeat = cfg["thresholds"]["alertRepeatMinutes"] * 60
     sent_count, undelivered = 0, 0
     for hook in cfg["webhooks"]:
@@ -401,7 +469,7 @@ def notify(cfg, secrets, items, state, now):
     # An item that is no longer checked (a service or mount removed by converge) resolves once,
     # unless its check group failed this run: then its last state stands.
     current = {it["key"] for it in items}
-    failed = {it["failedGroup"] for it in items if "failedGroup" in it}
+    failed = {it["failedGroup"] for it in items if "failedGroup" in it} | set(held)
     for key, record in list(state.items()):
         if key not in current and record.get("group") not in failed:
             if all(sent["status"] == "ok" for sent in record["sent"].values()):
@@ -482,6 +550,11 @@ def main(argv):
     heartbeat(beat, "/start", cfg["host"])
     try:
         items = run_checks(cfg, metrics, now, only)
+        alerting = outside_in_alerting(cfg, secrets)
+        if cfg.get("outsideIn"):
+            metrics.append(("shop_outside_in_alerting", {}, 1 if alerting else 0))
+        # Outside-in items are the same failure seen from every app node: only one node sends them.
+        notified = [it for it in items if alerting or it.get("group") != "outside_in"]
         state_dir = env_path("SHOP_STATE_DIR", cfg["stateDir"])
         os.makedirs(state_dir, mode=0o700, exist_ok=True)
         with open(os.path.join(state_dir, "lock"), "w", encoding="ascii") as lock:
@@ -492,7 +565,7 @@ def main(argv):
                     state = json.load(f)
             except (FileNotFoundError, json.JSONDecodeError):
                 state = {}
-            sent, undelivered = notify(cfg, secrets, items, state, now)
+            sent, undelivered = notify(cfg, secrets, notified, state, now, () if alerting else ("outside_in",))
             write_atomic(state_file, json.dumps(state, indent=1, sort_keys=True), 0o600)
         metrics.append(("shop_health_alerts_sent", {}, sent))
         metrics.append(("shop_health_alerts_undelivered", {}, undelivered))

@@ -3,7 +3,8 @@ import type { NodeSpec, ShopSpec } from "../config";
 import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
-import { redisHost } from "./redis";
+import { REDIS_PORT, redisHost } from "./redis";
+import { HEALTH_CHECK_PATH } from "../config";
 import { SHOP_CURRENT } from "./shopware";
 import { consumerCount } from "./sizing";
 import { unitListFile } from "./units";
@@ -33,6 +34,35 @@ export interface HealthConfig {
   textfileDir: string;
   mysqlDefaultsFile: string | null;
   retryDelaySeconds: number;
+  /** App nodes: probes through the public URL; the lowest-ranked live node alerts. */
+  outsideIn: OutsideInConfig | null;
+}
+
+export interface OutsideInConfig {
+  /** 1-based among the app nodes; rank 1 alerts while it is alive. */
+  rank: number;
+  urls: { name: string; url: string }[];
+  /** Each node's liveness lease in the shared Redis (sessions instance, its own database). */
+  lease: { host: string; port: number; db: number; passwordEnv: string; ttlSeconds: number };
+}
+
+/** Redis database of the outside-in leases (0 and 1 hold sessions and locks). */
+const LEASE_DB = 2;
+/** Three missed minutely runs hand the alerting over to the next rank. */
+const LEASE_TTL_SECONDS = 180;
+
+export function outsideInConfig(spec: ShopSpec, node: NodeSpec): OutsideInConfig | null {
+  const apps = spec.nodes.filter((n) => n.roles.includes("app"));
+  const rank = apps.findIndex((n) => n.name === node.name) + 1;
+  if (rank === 0) return null;
+  return {
+    rank,
+    urls: [
+      { name: "shop", url: `${spec.appUrl}/` },
+      { name: "health", url: `${spec.appUrl}${HEALTH_CHECK_PATH}` },
+    ],
+    lease: { host: redisHost(spec).privateIp, port: REDIS_PORT, db: LEASE_DB, passwordEnv: "REDIS_PASSWORD", ttlSeconds: LEASE_TTL_SECONDS },
+  };
 }
 
 export function monitoredServices(spec: ShopSpec, node: NodeSpec): MonitoredService[] {
@@ -73,12 +103,14 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     textfileDir: TEXTFILE_DIR,
     mysqlDefaultsFile: null,
     retryDelaySeconds: 2,
+    outsideIn: outsideInConfig(spec, node),
   };
 }
 
-function healthSecrets(spec: ShopSpec): string[] {
-  const hooks = healthConfig(spec, spec.nodes[0]).webhooks.flatMap((w) => [w.urlEnv, ...(w.routingKeyEnv ? [w.routingKeyEnv] : [])]);
-  return [...hooks, ...(spec.monitoring.heartbeatUrl ? ["MONITORING_HEARTBEAT_URL"] : [])];
+function healthSecrets(spec: ShopSpec, node: NodeSpec): string[] {
+  const cfg = healthConfig(spec, node);
+  const hooks = cfg.webhooks.flatMap((w) => [w.urlEnv, ...(w.routingKeyEnv ? [w.routingKeyEnv] : [])]);
+  return [...hooks, ...(spec.monitoring.heartbeatUrl ? ["MONITORING_HEARTBEAT_URL"] : []), ...(cfg.outsideIn ? [cfg.outsideIn.lease.passwordEnv] : [])];
 }
 
 const file = (path: string, mode: string, content: string, restarts?: string[]): BundleFile => ({
@@ -92,7 +124,7 @@ const file = (path: string, mode: string, content: string, restarts?: string[]):
 /** shop-health, its config and its minutely timer (HW-3, HW-4, HW-5). */
 export const health: BundleRenderer = (spec, node) => [
   // shop-health posts to every webhook and pings the monitoring heartbeat.
-  { ...file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")), secrets: healthSecrets(spec) },
+  { ...file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")), secrets: healthSecrets(spec, node) },
   file("/etc/shop/health.json", "0644", JSON.stringify(healthConfig(spec, node), null, 2) + "\n"),
   file("/etc/systemd/system/shop-health.service", "0644", readShopFile("systemd/shop-health.service")),
   file("/etc/systemd/system/shop-health.timer", "0644", readShopFile("systemd/shop-health.timer"), ["shop-health.timer"]),

@@ -92,6 +92,8 @@ test("shop-health: one firing and one resolved alert per item and webhook format
     const cfg = JSON.parse(files.find((f) => f.path === "/etc/shop/health.json")!.content) as Json;
     cfg.certFiles = [certFile];
     cfg.retryDelaySeconds = 0.2;
+    cfg.outsideIn = null; // test/e2e/outside-in.test.ts covers the public-path probes
+
     fs.writeFileSync(path.join(etc, "health.json"), JSON.stringify(cfg));
     return cfg;
   };

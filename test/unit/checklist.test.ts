@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { checklistRules, evaluateChecklist, T } from "../../components/checklist";
+import { shopMonitoring } from "../../components/checklist/hardware";
+import { checkContext } from "../../components/checklist/resources";
 import { estimateCost } from "../../components/checklist/cost";
 import { CLOUDFLARE_PRO_USD_MONTH, OBJECT_STORAGE_EUR_MONTH, PRICES_AS_OF, serverPrices, SERVER_BACKUP_SURCHARGE } from "../../components/checklist/prices";
 import { auditReport, renderAuditMarkdown } from "../../components/checklist/report";
@@ -132,6 +134,17 @@ test("no monitoring heartbeat: HW-3 fails naming the dead-man's switch; set, its
   const hw3 = row(evaluate(resources(), spec), "HW-3");
   assert.equal(hw3.status, "fail");
   assert.match(hw3.problems.map((x) => x.en).join("\n"), /no dead-man's switch \(shop:monitoring.heartbeatUrl is not set\)/);
+});
+
+test("HW-3 evidence names the outside-in probes by rank; without them and without Cloudflare Health Checks it fails", () => {
+  const spec = demoSpec();
+  const evidence = row(evaluate(resources(), spec), "HW-3").evidence.map((x) => x.en).join("\n");
+  assert.match(evidence, new RegExp(`outside-in: ${spec.appUrl}/, ${spec.appUrl}/api/_info/health-check .* by rank \\(1\\. demo-app-1, 2\\. demo-app-2\\)`));
+  const ctx = checkContext(resources(), spec, new Date());
+  for (const files of ctx.bundles.values())
+    for (const f of files) if (f.path === "/etc/shop/health.json") f.content = JSON.stringify({ ...JSON.parse(f.content), outsideIn: null });
+  const hw3 = shopMonitoring.stack(ctx);
+  assert.match(hw3.problems.map((x) => x.message.en).join("\n"), /no outside-in check/);
 });
 
 test("shared vCPU in production: OPS-3 fails; the same types in staging pass", () => {
