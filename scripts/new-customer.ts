@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Document, isCollection, isMap, isScalar, Scalar, YAMLMap } from "yaml";
-import { adminCidrSchema, buildSpec, dnsNameSchema, isStackName, readStackFile, SecretString, ShopSpec, STACK_NAME_RULE, StackFile, stackFilePath, zoneIdSchema } from "../components/config";
+import { adminCidrSchema, buildSpec, dnsNameSchema, isStackName, newestShopware, readStackFile, SecretString, ShopSpec, STACK_NAME_RULE, StackFile, stackFilePath, zoneIdSchema } from "../components/config";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/offlinePlan";
 
@@ -97,8 +97,8 @@ function entries(i: Inputs, shape: Tree): Entry[] {
     { key: "profile", value: i.profile ?? shape.profile ?? "standard", comment: "small: 2 nodes (app + one DB role each); standard: 2 app + DB primary/replica; large: 3+ app nodes (D9)." },
     ...(i.profile === undefined && shape.appNodes !== undefined ? [{ key: "appNodes", value: shape.appNodes, comment: "App node count (profile large: 3 or more)." }] : []),
     { key: "locations", value: shape.locations ?? ["fsn1"], comment: "Hetzner locations, all in one network zone; nodes are spread over them in order.", flow: true },
-    ...(shape.image !== undefined ? [{ key: "image", value: shape.image, comment: "debian-12 or debian-13." }] : []),
-    { key: "shopwareVersion", value: shape.shopwareVersion ?? "6.6.10.4", comment: "Checked against the Shopware/PHP/MariaDB matrix when validated (SW-2)." },
+    { key: "image", value: shape.image ?? "debian-13", comment: "debian-13 (default) or debian-12; dated in components/config/lifecycle.ts (SW-1)." },
+    { key: "shopwareVersion", value: shape.shopwareVersion ?? newestShopware(), comment: "Checked against the Shopware/PHP/MariaDB matrix and the lifecycle table when validated (SW-2)." },
     { key: "serverTypes", value: shape.serverTypes ?? { app: "ccx23", db: "ccx23" }, comment: "Server type per role: dedicated-vCPU ccx* for production." },
     ...(["network", "loadBalancer", "protection", "serverBackups", "backup", "php", "updates"] as const)
       .filter((k) => shape[k] !== undefined)

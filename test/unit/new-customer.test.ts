@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
-import { buildSpec, readStackFile } from "../../components/config";
+import { buildSpec, newestShopware, readStackFile } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
 import { scriptCli } from "../helpers/checklist";
 import { planCli, readJson, STACKS_DIR } from "../helpers/stacks";
@@ -25,6 +25,10 @@ test("new-customer writes a validated, commented stack that plans offline at onc
     assert.ok(r.stdout.includes(`pulumi config set --secret --path 'shop:${key}'`), `no step for ${key}`);
   const spec = buildSpec(readStackFile(file, "acme-shop").raw, { stack: "acme-shop" }).spec;
   assert.equal(spec.profile, "small");
+  // A new stack starts current: Debian 13 and the newest Shopware 6.7 patch of the lifecycle table.
+  assert.equal(spec.image, "debian-13");
+  assert.equal(spec.shopware.version, newestShopware());
+  assert.match(spec.shopware.version, /^6\.7\./);
   const out = path.join(dir, "out");
   const plan = planCli(["--file", file], out);
   assert.equal(plan.status, 0, plan.stderr);
