@@ -18,7 +18,7 @@ test("promtool: the alert rules load", (t) => {
   assert.match(r.stdout, /SUCCESS: \d+ rules found/);
 });
 
-test("promtool: load, disk and backup rules fire on the series shop-health writes", (t) => {
+test("promtool: load, disk, backup, outside-in and undelivered-alert rules fire on the series shop-health writes", (t) => {
   if (!requireTool(t, "promtool")) return;
   const dir = tempDir(t);
   // Series named and labelled exactly as shop-health/shop-backup write them (see alerts e2e).
@@ -68,10 +68,45 @@ tests:
           - exp_labels: { severity: critical, instance: db-2, kind: db }
             exp_annotations: { summary: "db-2: last db backup is older than 1.5x its interval (OPS-1)" }
 `;
-  const file = path.join(dir, "rules.test.yml");
-  fs.writeFileSync(file, cases);
-  const r = run("promtool", ["test", "rules", file]);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const outside = `rule_files: [${JSON.stringify(RULES)}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'shop_outside_in_up{instance="app-1",probe="shop"}'
+        values: '1+0x3 0+0x10'
+      - series: 'shop_outside_in_up{instance="app-2",probe="shop"}'
+        values: '1+0x5 0+0x10'
+      - series: 'shop_outside_in_up{instance="app-1",probe="health"}'
+        values: '0+0x15'
+      - series: 'shop_outside_in_up{instance="app-2",probe="health"}'
+        values: '1+0x15'
+      - series: 'shop_health_alerts_undelivered{instance="app-1"}'
+        values: '0+0x3 1+0x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: ShopOutsideInDown
+        exp_alerts: []
+      - eval_time: 8m
+        alertname: ShopOutsideInDown
+        exp_alerts:
+          - exp_labels: { severity: critical, probe: shop }
+            exp_annotations: { summary: "the shop's shop URL fails from every app node (DNS, TLS, Cloudflare or LB; HW-3)" }
+      - eval_time: 7m
+        alertname: ShopAlertsUndelivered
+        exp_alerts: []
+      - eval_time: 9m
+        alertname: ShopAlertsUndelivered
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: app-1 }
+            exp_annotations: { summary: "app-1: shop-health could not deliver 1 alert(s) to a webhook" }
+`;
+  for (const [name, text] of [["rules.test.yml", cases], ["outside-in.test.yml", outside]]) {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    const r = run("promtool", ["test", "rules", file]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  }
 });
 
 test("shop-health compiles with the host's Python 3", (t) => {
