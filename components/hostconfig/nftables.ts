@@ -3,11 +3,11 @@ import { appNodes, type NodeSpec, type ShopSpec } from "../config";
 import { extraRules, InboundRule, mergeRules, NODE_EXPORTER_PORT, SSH_PORT } from "../security/firewallRules";
 import type { BundleRenderer } from "./types";
 import { commentText } from "./escape";
+import { REDIS_CACHE_PORT, REDIS_PORT } from "./redis";
 
 export const NFTABLES_PATH = "/etc/nftables.conf";
 export const HTTP_PORT = 80;
 export const MARIADB_PORT = 3306;
-export const REDIS_PORT = 6379;
 
 /** ICMP is answered for diagnostics, but never faster than this (SEC-1). */
 export const ICMP_RATE = "10/second burst 20 packets";
@@ -32,7 +32,8 @@ export function hostInboundRules(spec: ShopSpec, node: NodeSpec): InboundRule[] 
     const peers = spec.nodes.filter((n) => isDb(n) && n.name !== node.name).map((n) => host(n.privateIp));
     for (const [port, what] of [
       [MARIADB_PORT, "MariaDB"],
-      [REDIS_PORT, "Redis"],
+      [REDIS_PORT, "Redis (sessions, locks)"],
+      [REDIS_CACHE_PORT, "Redis (cache)"],
     ] as const)
       rules.push({ description: `${what} from app nodes and the other database nodes`, protocol: "tcp", port: String(port), sourceIps: [...apps, ...peers] });
   }
@@ -101,7 +102,9 @@ export const hostFirewall: BundleRenderer = (spec, node) => [
     mode: "0755",
     owner: "root:root",
     content: renderNftables(spec, node),
-    // nftables' stop flushes every table, fail2ban's included; fail2ban restores its bans on start.
-    restarts: ["nftables.service", "fail2ban.service"],
+    // nftables' stop (a restart) flushes every table, fail2ban's included: reload instead, which
+    // runs `nft -f` on this file (its `delete table` replaces only inet shop, atomically); then
+    // fail2ban re-adds its table and bans in case anything removed them.
+    restarts: ["reload:nftables.service", "fail2ban.service"],
   },
 ];

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderNftables } from "../../components/hostconfig/nftables";
+import { namedConnections } from "../../components/hostconfig/connections";
 import { appNodes, dbPrimary, dbReplicas, nthAddress, parseIpv4Cidr } from "../../components/config";
 import { stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
@@ -148,7 +149,7 @@ test("app and db nftables rulesets filter real traffic between namespaces", asyn
   });
 
   for (const name of ["app", "db", "replica"]) {
-    const p = spawn("ip", ["netns", "exec", ns(name), PYTHON, listenerPy, "22", "80", "3306", "6379", "9100"], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn("ip", ["netns", "exec", ns(name), PYTHON, listenerPy, "22", "80", "3306", "6379", "6380", "9100"], { stdio: ["ignore", "pipe", "inherit"] });
     listeners.push(p);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`listener in ${name} did not start`)), 10_000);
@@ -205,7 +206,20 @@ test("app and db nftables rulesets filter real traffic between namespaces", asyn
     { from: "monitor", to: "db", port: 9100, expect: "open" },
     { from: "monitor", to: "db", port: 3306, expect: "closed" },
     { from: "outside", to: "app", port: 9100, expect: "closed" },
+    { from: "outside", to: "db", port: 6380, expect: "closed" },
+    { from: "admin", to: "db", port: 6380, expect: "closed" },
+    { from: "lb", to: "db", port: 6380, expect: "closed" },
   ];
+  // Derived from the rendered config, not the design: every private connection a host's bundle
+  // names (DSNs, host:port pairs) is opened from that host and must succeed.
+  const nsOf = new Map([
+    [app.name, "app"],
+    [primary.name, "db"],
+    [replica.name, "replica"],
+  ]);
+  const derived = [app, primary, replica].flatMap((node) => namedConnections(spec, node).filter((c) => nsOf.has(c.to)));
+  assert.ok(derived.some((c) => c.port === 6380), "the app's rendered .env.local names the cache Redis");
+  for (const c of derived) probes.push({ from: nsOf.get(c.from)!, to: nsOf.get(c.to)!, port: c.port, expect: "open" });
   // Every source namespace probes at once; each target in its own thread.
   const sources = [...new Set(probes.map((p) => p.from))];
   const seenFrom = new Map(
