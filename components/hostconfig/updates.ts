@@ -42,8 +42,18 @@ const POST_INVOKE = [
   "",
 ].join("\n");
 
-/** needrestart restarts services on outdated libraries without asking (`a` = automatic). */
-const NEEDRESTART = ["# Managed by the shop blueprint (SW-1): restart services automatically.", "$nrconf{restart} = 'a';", ""].join("\n");
+/**
+ * needrestart restarts services on outdated libraries without asking (`a` = automatic), except the
+ * data services: MariaDB and Redis wait for the node's staggered reboot slot.
+ */
+const NEEDRESTART = [
+  "# Managed by the shop blueprint (SW-1): restart services automatically, except the data services",
+  "# (MariaDB, Redis), which restart in the node's staggered reboot slot.",
+  "$nrconf{restart} = 'a';",
+  "$nrconf{override_rc}->{qr(^mariadb\\.service$)} = 0;",
+  "$nrconf{override_rc}->{qr(^redis-server(@.*)?\\.service$)} = 0;",
+  "",
+].join("\n");
 
 export const securityUpdates: BundleRenderer = (spec, node) => {
   const root = (p: string, content: string, extra: Partial<BundleFile> = {}): BundleFile => ({ path: p, mode: "0644", owner: "root:root", content, ...extra });

@@ -125,6 +125,26 @@ for (const stack of allStacks()) {
         assert.ok(origins.length > 0 && origins.every((l) => l.includes("label=Debian-Security")), `security origins only:\n${origins.join("\n")}`);
         ok(run("perl", ["-c", write(dir, "needrestart.conf", fileAt(files, "/etc/needrestart/conf.d/50-shop.conf").content)]), "perl -c needrestart");
       });
+
+      test(`${host}: needrestart, read over Debian's needrestart.conf as it reads it, leaves MariaDB and Redis to the reboot slot`, (t) => {
+        const debian = "/etc/needrestart/needrestart.conf";
+        if (!requireTool(t, "perl") || !fs.existsSync(debian)) return;
+        const dir = tempDir(t);
+        const ours = write(dir, "50-shop.conf", fileAt(files, "/etc/needrestart/conf.d/50-shop.conf").content);
+        // needrestart evals its config (which evals conf.d), here then ours, and skips a unit when an override_rc
+        // key matches it with value 0 (needrestart's own loop over the keys).
+        const script = `our %nrconf; for my $f (@ARGV[0, 1]) { do $f; die "$f: $@" if $@; }
+          print "restart=$nrconf{restart}\n";
+          for my $u (@ARGV[2..$#ARGV]) { my $r = 1; for my $re (keys %{$nrconf{override_rc}}) { $r = $nrconf{override_rc}->{$re} if $u =~ /$re/; } print "$u $r\n"; }`;
+        const units = ["mariadb.service", "redis-server.service", "redis-server@cache.service", `php${stackSpec(stack).os.php}-fpm.service`, "nginx.service"];
+        const r = run("perl", ["-e", script, debian, ours, ...units]);
+        ok(r, "perl reads needrestart's config");
+        assert.deepEqual(r.stdout.trim().split("\n"), ["restart=a", "mariadb.service 0", "redis-server.service 0", "redis-server@cache.service 0", `php${stackSpec(stack).os.php}-fpm.service 1`, "nginx.service 1"]);
+      });
+
+      test(`${host}: a ruleset change reloads nftables (a restart flushes fail2ban's table), then restarts fail2ban`, () => {
+        assert.deepEqual(fileAt(files, "/etc/nftables.conf").restarts, ["reload:nftables.service", "fail2ban.service"]);
+      });
     }
   });
 }
