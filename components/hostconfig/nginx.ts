@@ -83,6 +83,14 @@ server {
 
     include ${NGINX_SNIPPET_DIR}/*.conf;
 
+    # Domain checks (Apple Pay, PayPal, ACME) read files under /.well-known/: served, never run.
+    location ^~ /.well-known/ {
+        location ~ \\.php$ {
+            return 404;
+        }
+        try_files $uri =404;
+    }
+
     location ~ /\\. {
         deny all;
     }

@@ -47,6 +47,10 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   fs.writeFileSync(path.join(release, "public/media/evil.php"), "<?php echo 'EXECUTED';\n");
   fs.writeFileSync(path.join(release, "public/stray.php"), "<?php echo 'EXECUTED';\n");
   fs.writeFileSync(path.join(release, "public/media/logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
+  fs.mkdirSync(path.join(release, "public/.well-known"));
+  fs.writeFileSync(path.join(release, "public/.well-known/apple-developer-merchantid-domain-association"), "merchant-id-proof\n");
+  fs.writeFileSync(path.join(release, "public/.well-known/x.php"), "<?php echo 'EXECUTED';\n");
+  fs.writeFileSync(path.join(release, "public/.env"), "APP_SECRET=leak\n");
   fs.symlinkSync(release, path.join(root, "var/www/shop/current"));
 
   // Test rewrites: host paths into the temp root, loopback and free ports for the two listen
@@ -78,6 +82,15 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   const stray = curl(`http://127.0.0.1:${port}/stray.php`);
   assert.equal(stray.status, 404);
   assert.doesNotMatch(stray.body, /EXECUTED/);
+
+  // Domain checks (Apple Pay, PayPal) read /.well-known; other dot files stay hidden.
+  const wellKnown = curl(`http://127.0.0.1:${port}/.well-known/apple-developer-merchantid-domain-association`);
+  assert.equal(wellKnown.status, 200, wellKnown.headers);
+  assert.equal(wellKnown.body, "merchant-id-proof\n");
+  const wellKnownPhp = curl(`http://127.0.0.1:${port}/.well-known/x.php`);
+  assert.equal(wellKnownPhp.status, 404);
+  assert.doesNotMatch(wellKnownPhp.body, /EXECUTED|<\?php/);
+  assert.equal(curl(`http://127.0.0.1:${port}/.env`).status, 403);
 
   const asset = curl(`http://127.0.0.1:${port}/media/logo.svg`);
   assert.equal(asset.status, 200);
