@@ -48,6 +48,8 @@ relay_log = mariadb-relay
 binlog_format = ROW
 sync_binlog = 1
 binlog_expire_logs_seconds = 604800
+# Shopware's blue-green migrations create triggers; with the binlog on they fail with error 1419 otherwise.
+log_bin_trust_function_creators = ON
 log_slave_updates = ON
 gtid_strict_mode = ON
 ${

@@ -101,14 +101,16 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
   const primary = await startMariadb(t, primaryNode);
 
   await t.test("Shopware's variables are set", () => {
-    const [packet, concat, mode, serverId, logBin, strict, semi] = primary
-      .sql("SELECT @@max_allowed_packet, @@group_concat_max_len, @@sql_mode, @@server_id, @@log_bin, @@gtid_strict_mode, @@rpl_semi_sync_master_enabled")
+    const [packet, concat, mode, serverId, logBin, strict, semi, trustCreators] = primary
+      .sql("SELECT @@max_allowed_packet, @@group_concat_max_len, @@sql_mode, @@server_id, @@log_bin, @@gtid_strict_mode, @@rpl_semi_sync_master_enabled, @@log_bin_trust_function_creators")
       .split("\t");
     assert.ok(Number(packet) >= 32 * 1024 * 1024, packet);
     assert.ok(Number(concat) >= 320000, concat);
     assert.doesNotMatch(mode, /ONLY_FULL_GROUP_BY/);
     assert.equal(serverId, String(primaryNode.serverId));
     assert.deepEqual([logBin, strict, semi], ["1", "1", "1"]);
+    // Blue-green migrations create triggers; with the binlog on that needs this (error 1419 otherwise).
+    assert.equal(trustCreators, "1");
   });
 
   await t.test("bootstrap creates the shop user with least privilege, idempotently", () => {
