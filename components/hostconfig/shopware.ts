@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type { NodeSpec, ShopSpec } from "../config";
+import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
 import { dbPrimary, dbReplicas } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
@@ -51,9 +52,10 @@ function envLocal(spec: ShopSpec): string {
     `REDIS_SESSION_URL=${redisDsn(REDIS_PORT, 0)}`,
     `LOCK_DSN=${redisDsn(REDIS_PORT, 1)}`,
     `REDIS_CACHE_URL=${redisDsn(REDIS_CACHE_PORT, 0)}`,
-    // nginx admits only the LB (nftables) and, behind Cloudflare, only its edges (shop.d); after
-    // real_ip, REMOTE_ADDR is that proxy, so Symfony may trust its X-Forwarded-* headers.
-    `TRUSTED_PROXIES=127.0.0.1,${spec.network.lbPrivateIp},REMOTE_ADDR`,
+    `TRUSTED_PROXIES=${trustedProxies(spec).join(",")}`,
+    // The release is installed by the deploy (system:install): without this every request
+    // redirects to /installer and the health check answers 302.
+    "SHOPWARE_SKIP_WEBINSTALLER=1",
     "SHOPWARE_HTTP_CACHE_ENABLED=1",
     "SHOPWARE_HTTP_DEFAULT_TTL=7200",
     "SHOPWARE_ES_ENABLED=0",
@@ -65,6 +67,16 @@ function envLocal(spec: ShopSpec): string {
     "S3_SECRET_KEY={{secret:MEDIA_SECRET_KEY}}",
     "",
   ].join("\n");
+}
+
+/**
+ * The proxies Symfony may believe X-Forwarded-* from, named exactly. After nginx's real_ip
+ * (trusting the LB), REMOTE_ADDR is whoever the LB saw: a Cloudflare edge when DNS is proxied,
+ * else the visitor, whose own X-Forwarded-For must not be trusted (so never `REMOTE_ADDR`).
+ */
+export function trustedProxies(spec: ShopSpec): string[] {
+  const edges = spec.dns.proxied ? [...cloudflareFallbackRanges.ipv4, ...cloudflareFallbackRanges.ipv6] : [];
+  return ["127.0.0.1", spec.network.lbPrivateIp, ...edges];
 }
 
 /**
