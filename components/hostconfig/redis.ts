@@ -1,7 +1,7 @@
 import type { NodeSpec, ShopSpec } from "../config";
 import { dbPrimary } from "../config";
 import type { BundleRenderer } from "./types";
-import { redisCacheMaxMemoryMb } from "./sizing";
+import { redisCacheMaxMemoryMb, redisSessionsMaxMemoryMb } from "./sizing";
 import { unitListFile } from "./units";
 
 /**
@@ -50,6 +50,7 @@ function sessionsConf(node: NodeSpec): string {
     'appenddirname "appendonlydir"',
     "appendfsync everysec",
     "aof-use-rdb-preamble yes",
+    `maxmemory ${redisSessionsMaxMemoryMb(node)}mb`,
     "maxmemory-policy noeviction",
     "",
   ].join("\n");

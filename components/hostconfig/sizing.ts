@@ -31,6 +31,14 @@ export function innodbBufferPoolMb(node: NodeSpec): number {
   return Math.max(128, Math.floor((memoryMb(node) * share) / 128) * 128);
 }
 
+/**
+ * Redis sessions/locks instance cap: 3 % of RAM, at least 128 MiB. It never evicts (noeviction):
+ * at the cap writes fail with an OOM error instead of the kernel killing InnoDB's node.
+ */
+export function redisSessionsMaxMemoryMb(node: NodeSpec): number {
+  return Math.max(128, Math.floor(memoryMb(node) * 0.03));
+}
+
 /** Redis cache instance cap: 5 % of RAM on the node running Redis, at least 256 MiB. */
 export function redisCacheMaxMemoryMb(node: NodeSpec): number {
   return Math.max(256, Math.floor(memoryMb(node) * 0.05));
