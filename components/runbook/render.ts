@@ -114,6 +114,14 @@ const text = {
     updatesIntro: (d: RunbookData) =>
       `Security updates install unattended every day. Automatic reboots are ${d.updates.automaticReboot ? "on" : "off"}; each host has its own hour so mirrored nodes never reboot together:`,
     windowHead: "| Host | Reboot time |",
+    upgrade: "## Upgrade path: debian-12 / Shopware 6.6 → debian-13 / Shopware 6.7",
+    upgradeSteps: [
+      "When SW-1 or SW-2 warns (components/config/lifecycle.ts has the dates), move without downtime, one node at a time, never replacing a server in place:",
+      "1. Update Shopware to the newest patch of its line and deploy (see Rolling deploy).",
+      "2. DB replica first: add a replica on debian-13 (MariaDB 11.8 replicates from 10.11), let it catch up, promote it (see the database section), rebuild the old primary as the new replica on debian-13.",
+      "3. App nodes: add one debian-13 node behind the LB, wait for its health check, drain and remove one old node; repeat.",
+      "4. Raise shop:shopwareVersion to 6.7 and deploy. shop:image is stack-wide today: do not change it on a running stack (README, Upgrade path).",
+    ],
   },
   de: {
     title: (d: RunbookData) => `# Betriebshandbuch: ${d.customer} (Stack ${d.stack}, ${d.environment === "production" ? "Produktion" : "Staging"})`,
@@ -223,6 +231,14 @@ const text = {
     updatesIntro: (d: RunbookData) =>
       `Sicherheitsupdates installieren sich täglich unbeaufsichtigt. Automatische Neustarts sind ${d.updates.automaticReboot ? "an" : "aus"}; jeder Host hat seine eigene Stunde, damit gespiegelte Knoten nie gleichzeitig neu starten:`,
     windowHead: "| Host | Neustartzeit |",
+    upgrade: "## Upgrade-Pfad: debian-12 / Shopware 6.6 → debian-13 / Shopware 6.7",
+    upgradeSteps: [
+      "Sobald SW-1 oder SW-2 warnt (Daten in components/config/lifecycle.ts), ohne Ausfall umstellen, Knoten für Knoten, nie einen Server an Ort und Stelle ersetzen:",
+      "1. Shopware auf den neuesten Patch seiner Linie bringen und ausrollen (siehe Rollierendes Deployment).",
+      "2. Zuerst das DB-Replikat: ein Replikat auf debian-13 anlegen (MariaDB 11.8 repliziert von 10.11), aufholen lassen, hochstufen (siehe Datenbank-Abschnitt), den alten Primary als neues Replikat auf debian-13 neu aufsetzen.",
+      "3. App-Knoten: einen debian-13-Knoten hinter dem LB hinzufügen, seinen Health-Check abwarten, einen alten Knoten leeren und entfernen; wiederholen.",
+      "4. shop:shopwareVersion auf 6.7 anheben und ausrollen. shop:image gilt heute für den ganzen Stack: auf einem laufenden Stack nicht ändern (README, Upgrade path).",
+    ],
   },
 } as const;
 
@@ -393,6 +409,10 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     t.windowHead,
     "|---|---|",
     ...d.updates.windows.map((w) => `| ${w.host} | ${w.time} |`),
+    "",
+    t.upgrade,
+    "",
+    ...t.upgradeSteps,
     "",
   ];
   return lines.join("\n");

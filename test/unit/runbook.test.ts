@@ -98,3 +98,14 @@ test("with real addresses the runbook marks nothing as offline", () => {
   assert.doesNotMatch(md, /offline\)\*|offline plan:|Offline-Plan:/);
   assert.ok(md.includes("ssh $ADMIN@85.215.20.10 "));
 });
+
+test("the runbook has the debian-12/6.6 → debian-13/6.7 upgrade path the SW-1/SW-2 fix text points to, in both languages", () => {
+  const spec = stackSpec("demo");
+  const data = buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" });
+  const en = renderRunbook(data, "en", TEST_PROVENANCE);
+  const de = renderRunbook(data, "de", TEST_PROVENANCE);
+  assert.match(en, /^## Upgrade path: debian-12 \/ Shopware 6\.6 → debian-13 \/ Shopware 6\.7$/m);
+  assert.match(en, /DB replica first/);
+  assert.match(de, /^## Upgrade-Pfad: debian-12 \/ Shopware 6\.6 → debian-13 \/ Shopware 6\.7$/m);
+  assert.match(de, /Zuerst das DB-Replikat/);
+});
