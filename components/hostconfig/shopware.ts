@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { parse as parseYaml } from "yaml";
 import type { NodeSpec, ShopSpec } from "../config";
 import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
 import { dbPrimary, dbReplicas } from "../config";
@@ -20,6 +21,19 @@ const SCHEDULER_UNIT = "shop-scheduler.service";
 /** The tokens .env.local carries: Shopware's own secret, its database, Redis and bucket credentials. */
 const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY", "MEDIA_SECRET_KEY"];
 
+const CLUSTER_CONFIG = readShopFile("shopware/zz-cluster.yaml");
+
+/**
+ * The key prefixes the cluster config gives Shopware's public and private filesystems, read from
+ * the file the hosts get: Shopware builds a public file's URL as S3_PUBLIC_URL + "/" + its key
+ * *below* that prefix, so the public URL must end in the public prefix (else media, theme and
+ * asset URLs 404), and the private prefix must not lie inside it (invoices would be public).
+ */
+function filesystemRoots(): { public: string; private: string } {
+  const fs = (parseYaml(CLUSTER_CONFIG) as { shopware: { filesystem: Record<string, { config: { root: string } }> } }).shopware.filesystem;
+  return { public: fs.public.config.root, private: fs.private.config.root };
+}
+
 /** Same on every node (Shopware docs "Cluster setup"; docs/design.md §8), stable for the life of the stack. */
 export function instanceId(spec: ShopSpec): string {
   return createHash("sha256").update(`${spec.project}/${spec.stack}`).digest("hex").slice(0, 32);
@@ -39,7 +53,9 @@ function envLocal(spec: ShopSpec): string {
   // Stack values pass dotenvValue (Symfony expands `$…` in unquoted values) and may not spell a token.
   const value = (v: string) => dotenvValue(noTemplateToken(".env.local", v));
   const endpoint = value(spec.media.endpoint.replace(/\/$/, ""));
-  const publicUrl = value(spec.media.publicUrl ?? `${endpoint}/${spec.media.bucket}`);
+  // media.publicUrl (a CDN, say) serves the bucket's root, as the path-style endpoint/bucket does.
+  const bucketUrl = spec.media.publicUrl?.replace(/\/$/, "") ?? `${spec.media.endpoint.replace(/\/$/, "")}/${spec.media.bucket}`;
+  const publicUrl = value(`${bucketUrl}/${filesystemRoots().public}`);
   return [
     "# Managed by the shop blueprint (host config): identical on every app node.",
     "APP_ENV=prod",
@@ -108,7 +124,7 @@ export const shopware: BundleRenderer = (spec, node) => {
       path: `${SHOP_SHARED}/config/packages/zz-cluster.yaml`,
       mode: "0644",
       owner: "root:www-data",
-      content: readShopFile("shopware/zz-cluster.yaml"),
+      content: CLUSTER_CONFIG,
       restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
     },
     { path: "/etc/systemd/system/shop-consumer@.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-consumer@.service"), restarts: ["shop-consumer@*.service"] },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import { describe, test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
@@ -129,6 +130,28 @@ for (const stack of allStacks()) {
             assert.match(cluster, /cluster_setup: true/);
             assert.match(cluster, /enable_admin_worker: false/);
             assert.match(cluster, /redis_tag_aware/);
+          });
+
+          await t.test("a public file's URL is where the bucket stores it; private files stay outside the public prefix", () => {
+            // Read back as the hosts get them: Shopware stores a public file at <root>/<key> in
+            // the bucket and links it as S3_PUBLIC_URL/<key> (path-style: endpoint/bucket/...).
+            const env = fs.readFileSync(path.join(root, "var/www/shop/shared/.env.local"), "utf8");
+            const envValue = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(env)?.[1] ?? "";
+            const fsConfig = (parseYaml(fs.readFileSync(path.join(root, "var/www/shop/shared/config/packages/zz-cluster.yaml"), "utf8")) as {
+              shopware: { filesystem: Record<string, { url?: string; visibility: string; config: { root: string; bucket: string } }> };
+            }).shopware.filesystem;
+            const key = "media/4f/9a/sofa.jpg";
+            for (const name of ["public", "theme", "asset", "sitemap"]) {
+              const f = fsConfig[name];
+              assert.equal(f.url, "%env(S3_PUBLIC_URL)%", name);
+              assert.equal(f.visibility, "public", name);
+              const stored = `${spec.media.publicUrl ?? `${spec.media.endpoint.replace(/\/$/, "")}/${spec.media.bucket}`}/${f.config.root}/${key}`;
+              assert.equal(`${envValue("S3_PUBLIC_URL")}/${key}`, stored, name);
+            }
+            const priv = fsConfig.private;
+            assert.equal(priv.visibility, "private");
+            assert.equal(priv.url, undefined, "private files get no public URL");
+            assert.ok(!`${priv.config.root}/`.startsWith(`${fsConfig.public.config.root}/`), "the private prefix lies outside the public one");
           });
         }
 
