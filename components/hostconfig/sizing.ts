@@ -44,18 +44,29 @@ export function redisCacheMaxMemoryMb(node: NodeSpec): number {
   return Math.max(256, Math.floor(memoryMb(node) * 0.05));
 }
 
+/** FPM workers per vCPU: Shopware requests are CPU-bound, so more workers only queue on the cores. */
+export const PHP_WORKERS_PER_CORE = 5;
+
 /**
- * PHP-FPM pool size.
+ * The PHP-FPM pool size memory allows.
  *   available = RAM − OS reserve − opcache − (InnoDB buffer pool + 10 % of RAM for Redis
  *               and MariaDB's per-connection buffers, when a DB role shares the node)
- *   pm.max_children = max(4, floor(available × 0.8 / PHP_WORKER_MB))
+ *   bound = floor(available × 0.8 / PHP_WORKER_MB)
  * The 0.8 leaves room for the messenger consumers and the scheduler (same PHP, same size).
  * Example: ccx23 (16 GB) app-only → floor((16384 − 1024 − 256) × 0.8 / 128) = 94 workers.
  */
-export function phpFpmMaxChildren(node: NodeSpec): number {
+export function phpFpmMemoryBound(node: NodeSpec): number {
   const db = hasDbRole(node) ? innodbBufferPoolMb(node) + memoryMb(node) * 0.1 : 0;
   const available = memoryMb(node) - OS_RESERVE_MB - OPCACHE_MB - db;
-  return Math.max(4, Math.floor((available * 0.8) / PHP_WORKER_MB));
+  return Math.floor((available * 0.8) / PHP_WORKER_MB);
+}
+
+/**
+ * pm.max_children: what memory allows, capped at PHP_WORKERS_PER_CORE per vCPU (ccx23: 4 vCPU →
+ * 20, not the 94 memory would allow, each holding a MariaDB connection), at least 4.
+ */
+export function phpFpmMaxChildren(node: NodeSpec): number {
+  return Math.max(4, Math.min(phpFpmMemoryBound(node), node.facts.cores * PHP_WORKERS_PER_CORE));
 }
 
 /** Messenger consumers per app node: one per two cores, at least one (D8: on every app node). */

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { ALLOWED_USER_DATA_KEYS, BOOTSTRAP_BUNDLE_PATH, disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
-import { innodbBufferPoolMb, mariadbMaxConnections, phpFpmMaxChildren } from "../../components/hostconfig/sizing";
+import { innodbBufferPoolMb, mariadbMaxConnections, phpFpmMaxChildren, phpFpmMemoryBound, PHP_WORKERS_PER_CORE } from "../../components/hostconfig/sizing";
 import { secretsFor } from "../../components/cloud/converge";
 import { renderSecretsEnv, webhookSecretName } from "../../components/hostconfig/secretsEnv";
 import { appNodes, dbPrimary, OFFLINE_SECRET_MARKER } from "../../components/config";
@@ -56,16 +56,21 @@ test("day-2 settings change bundles but never user data (D2)", () => {
   }
 });
 
-test("PHP-FPM, InnoDB and max_connections follow the server type's memory", () => {
+test("PHP-FPM, InnoDB and max_connections follow the server type's memory and cores", () => {
   const spec = stackSpec("demo");
   const [app] = appNodes(spec);
-  // ccx23, 16 GB, app only: floor((16384 − 1024 − 256) × 0.8 / 128) = 94.
+  // ccx23, 16 GB, app only: memory allows floor((16384 − 1024 − 256) × 0.8 / 128) = 94, but the
+  // 4 vCPUs serve 5 each: 20 workers (94 queued on 4 cores and held 94 DB connections).
   assert.equal(app.facts.memoryGb, 16);
-  assert.equal(phpFpmMaxChildren(app), 94);
+  assert.equal(app.facts.cores, 4);
+  assert.equal(phpFpmMemoryBound(app), 94);
+  assert.equal(phpFpmMaxChildren(app), 4 * PHP_WORKERS_PER_CORE);
+  // max_connections: 2 app nodes × (20 workers + 2 consumers) + 50, not 2 × (94 + 2) + 50.
+  assert.equal(mariadbMaxConnections(spec), 2 * (20 + 2) + 50);
   // ccx33, 32 GB, DB only: 60 % in 128 MiB chunks.
   assert.equal(innodbBufferPoolMb(dbPrimary(spec)), Math.floor((32768 * 0.6) / 128) * 128);
   const small = stackSpec("kaffee-klein");
-  for (const node of small.nodes) assert.ok(phpFpmMaxChildren(node) < phpFpmMaxChildren({ ...node, roles: ["app"] }), "a shared DB node leaves PHP less memory");
+  for (const node of small.nodes) assert.ok(phpFpmMemoryBound(node) < phpFpmMemoryBound({ ...node, roles: ["app"] }), "a shared DB node leaves PHP less memory");
   assert.ok(mariadbMaxConnections(spec) > appNodes(spec).reduce((n, a) => n + phpFpmMaxChildren(a), 0));
 });
 
