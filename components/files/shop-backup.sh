@@ -130,6 +130,20 @@ backup_media() {
   rclone sync --stats-one-line -v --checkers 8 --transfers 4 \
     --backup-dir "${MEDIA_MIRROR_DEST%/}-deleted/$(date +%F)" \
     "$MEDIA_MIRROR_SOURCE" "$MEDIA_MIRROR_DEST"
+  prune_media_deleted
+}
+
+# Dated folders of deleted objects are kept as far back as the database snapshots reach (a
+# restored database may name them), then purged: without this they grow for ever.
+prune_media_deleted() {
+  local base="${MEDIA_MIRROR_DEST%/}-deleted" keep=${MEDIA_DELETED_KEEP_DAYS:?MEDIA_DELETED_KEEP_DAYS is not set} cutoff day
+  cutoff=$(date -d "-$keep days" +%F)
+  while IFS= read -r day; do
+    day=${day%/}
+    [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $day < $cutoff ]] || continue
+    rclone purge "$base/$day"
+    shop_log "media mirror: purged $base/$day (older than $keep days)"
+  done < <(rclone lsf --dirs-only "$base" 2>/dev/null || true)
 }
 
 ensure_storagebox_key() {

@@ -48,6 +48,13 @@ export function backupJobs(spec: ShopSpec, node: NodeSpec): BackupJob[] {
   return jobs;
 }
 
+/** How many days back the database snapshots reach under the retention (monthly, else weekly, else daily). */
+export function retentionReachDays(r: ShopSpec["backup"]["retention"]): number {
+  if (r.monthly > 0) return r.monthly * 31;
+  if (r.weekly > 0) return r.weekly * 7;
+  return r.daily;
+}
+
 function backupEnv(spec: ShopSpec, node: NodeSpec, jobs: BackupJob[]): string {
   const r = spec.backup.retention;
   const paths = ["/etc", ...(node.roles.includes("app") ? [SHOP_SHARED] : [])];
@@ -68,6 +75,7 @@ function backupEnv(spec: ShopSpec, node: NodeSpec, jobs: BackupJob[]): string {
     MEDIA_REGION: spec.media.region,
     MEDIA_MIRROR_SOURCE: `media:${spec.media.bucket}`,
     MEDIA_MIRROR_DEST: "box:media-mirror",
+    MEDIA_DELETED_KEEP_DAYS: retentionReachDays(r),
     STORAGEBOX_KEY_FILE: `/root/.ssh/${STORAGEBOX_SSH_ALIAS}_ed25519`,
     BACKUP_STATE_DIR,
     BACKUP_TEXTFILE_DIR: TEXTFILE_DIR,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
-import { dbDumpHost } from "../../components/hostconfig/backup";
+import { dbDumpHost, retentionReachDays } from "../../components/hostconfig/backup";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { healthConfig } from "../../components/hostconfig/health";
 import { dbPrimary } from "../../components/config";
@@ -174,6 +174,18 @@ test("shop-backup → restic → shop-restore round trip on a real MariaDB, fres
     assert.ok(!fs.existsSync(path.join(dest, "media/ab/chair.jpg")));
     const deletedDir = `${dest}-deleted/${new Date().toISOString().slice(0, 10)}`;
     assert.equal(fs.readFileSync(path.join(deletedDir, "media/ab/chair.jpg"), "utf8"), "more jpeg bytes");
+    // Dated folders older than the database snapshots reach are purged; newer ones and foreign names stay.
+    const keepDays = retentionReachDays(spec.backup.retention);
+    const day = (ago: number) => { const d = new Date(); d.setDate(d.getDate() - ago); return d.toISOString().slice(0, 10); };
+    for (const name of [day(keepDays + 2), day(keepDays - 2), "notes"]) {
+      fs.mkdirSync(path.join(`${dest}-deleted`, name, "media"), { recursive: true });
+      fs.writeFileSync(path.join(`${dest}-deleted`, name, "media/old.jpg"), "old");
+    }
+    const pruned = await mirror();
+    assert.equal(pruned.status, 0, pruned.stderr);
+    assert.ok(!fs.existsSync(path.join(`${dest}-deleted`, day(keepDays + 2))), "older than the snapshots reach: purged");
+    for (const name of [day(keepDays - 2), "notes"]) assert.ok(fs.existsSync(path.join(`${dest}-deleted`, name, "media/old.jpg")), `${name} kept`);
+    assert.ok(fs.existsSync(path.join(deletedDir, "media/ab/chair.jpg")), "today's folder kept");
   });
 
   await t.test("weekly check reads a data subset", async () => {
