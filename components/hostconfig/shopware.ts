@@ -113,6 +113,18 @@ const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
   restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
 });
 
+/** Days a Shopware log file under shared/var/log is kept after its last write. */
+export const SHOP_LOG_DAYS = 14;
+
+function shopLogTmpfiles(): string {
+  return [
+    "# Managed by the shop blueprint (host config, shopware.ts): age out Shopware's logs.",
+    // Age by mtime only: reading a log (atime) or a chown (ctime) must not keep it.
+    `e ${SHOP_SHARED}/var/log - - - m:${SHOP_LOG_DAYS}d`,
+    "",
+  ].join("\n");
+}
+
 export const shopware: BundleRenderer = (spec, node) => {
   if (!node.roles.includes("app")) return [];
   const consumers = Array.from({ length: consumerCount(node) }, (_, i) => `shop-consumer@${i + 1}.service`);
@@ -131,6 +143,9 @@ export const shopware: BundleRenderer = (spec, node) => {
     { path: "/etc/systemd/system/shop-scheduler.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-scheduler.service"), restarts: node.scheduler ? [SCHEDULER_UNIT] : [] },
     // D8: consumers on every app node, the scheduler on exactly one; a moved scheduler stops here.
     unitListFile("shopware", node.scheduler ? [...consumers, SCHEDULER_UNIT] : consumers, node.scheduler ? [] : [SCHEDULER_UNIT]),
+    // Shopware writes its logs under shared/var/log and removes none of them:
+    // systemd-tmpfiles-clean.timer (daily) deletes those untouched for SHOP_LOG_DAYS.
+    { path: "/etc/tmpfiles.d/shop-var-log.conf", mode: "0644", owner: "root:root", content: shopLogTmpfiles() },
     { path: "/usr/local/lib/shop/apply.d/30-shop-layout", mode: "0755", owner: "root:root", content: readShopFile("apply.d/30-shop-layout") },
   ];
 };

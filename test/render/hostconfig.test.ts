@@ -9,6 +9,7 @@ import { MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
 import { redisHost, REDIS_CACHE_PORT, REDIS_PORT } from "../../components/hostconfig/redis";
 import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
+import { SHOP_LOG_DAYS } from "../../components/hostconfig/shopware";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx, TEST_SECRETS } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { allStacks, stackSpec } from "../helpers/stacks";
@@ -152,6 +153,24 @@ for (const stack of allStacks()) {
             assert.equal(priv.visibility, "private");
             assert.equal(priv.url, undefined, "private files get no public URL");
             assert.ok(!`${priv.config.root}/`.startsWith(`${fsConfig.public.config.root}/`), "the private prefix lies outside the public one");
+          });
+
+          await t.test("systemd-tmpfiles --clean ages out Shopware's old logs and keeps current ones", (t) => {
+            if (!tools.require(t, "systemd-tmpfiles")) return;
+            const logDir = path.join(root, "var/www/shop/shared/var/log");
+            fs.mkdirSync(logDir, { recursive: true });
+            const day = 86_400;
+            const now = Date.now() / 1000;
+            const files = { old: [`prod-old.log`, SHOP_LOG_DAYS + 2], current: [`prod-current.log`, SHOP_LOG_DAYS - 2] } as const;
+            for (const [name, ageDays] of Object.values(files)) {
+              const file = path.join(logDir, name);
+              fs.writeFileSync(file, "log line\n");
+              fs.utimesSync(file, now - ageDays * day, now - ageDays * day);
+            }
+            const r = tools.run("systemd-tmpfiles", ["--clean", `--root=${root}`, path.join(root, "etc/tmpfiles.d/shop-var-log.conf")]);
+            assert.equal(r.status, 0, r.stdout + r.stderr);
+            assert.ok(!fs.existsSync(path.join(logDir, files.old[0])), "older than SHOP_LOG_DAYS: removed");
+            assert.ok(fs.existsSync(path.join(logDir, files.current[0])), "written within SHOP_LOG_DAYS: kept");
           });
         }
 
