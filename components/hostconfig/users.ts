@@ -16,7 +16,7 @@ interface RolePolicy {
   /** Extra supplementary groups. */
   groups: string[];
   /** sudoers lines for the role group; empty means no sudo at all. */
-  sudo: (spec: ShopSpec) => string[];
+  sudo: (spec: ShopSpec, node: NodeSpec) => string[];
 }
 
 /**
@@ -34,12 +34,20 @@ export const rolePolicies: Record<Role, RolePolicy> = {
   deploy: {
     group: "shop-deploy",
     groups: [],
-    sudo: (spec) => [
-      `Cmnd_Alias SHOP_DEPLOY_CMDS = /usr/bin/systemctl ^reload php${spec.os.php.replace(".", "\\.")}-fpm(\\.service)?$, \\`,
-      "    /usr/bin/systemctl ^restart shop-(consumer@[A-Za-z0-9_-]+|scheduler)(\\.service)?$, \\",
-      "    /usr/bin/systemctl ^restart shop-consumers\\.target$",
-      "%shop-deploy ALL=(root) NOPASSWD: SHOP_DEPLOY_CMDS",
-    ],
+    // Exactly the units this node runs: the consumers everywhere, the scheduler only where it
+    // runs (D8: a second scheduler would run every task twice). bin/console runs as www-data,
+    // so the cache it builds and the files it writes belong to the web server, not the deployer.
+    sudo: (spec, node) => {
+      const workers = node.scheduler ? "(consumer@[A-Za-z0-9_-]+|scheduler)" : "consumer@[A-Za-z0-9_-]+";
+      const release = `${SHOP_DIR.replace(/\./g, "\\.")}/(current|releases/[A-Za-z0-9_-][A-Za-z0-9._-]+)`;
+      return [
+        `Cmnd_Alias SHOP_DEPLOY_CMDS = /usr/bin/systemctl ^reload php${spec.os.php.replace(".", "\\.")}-fpm(\\.service)?$, \\`,
+        `    /usr/bin/systemctl ^restart shop-${workers}(\\.service)?$`,
+        `Cmnd_Alias SHOP_CONSOLE_CMDS = /usr/bin/php${spec.os.php} ^${release}/bin/console( .+)?$`,
+        "%shop-deploy ALL=(root) NOPASSWD: SHOP_DEPLOY_CMDS",
+        "%shop-deploy ALL=(www-data) NOPASSWD: SHOP_CONSOLE_CMDS",
+      ];
+    },
   },
   readonly: {
     group: "shop-readonly",
@@ -66,12 +74,12 @@ export function usersConfig(spec: ShopSpec, node: NodeSpec) {
 }
 
 /** sudoers drop-ins: names without '.', or sudo skips them (sudoers(5), "#includedir"; docs/design.md §8). */
-export function sudoersFiles(spec: ShopSpec): BundleFile[] {
+export function sudoersFiles(spec: ShopSpec, node: NodeSpec): BundleFile[] {
   return Object.entries(rolePolicies).map(([role, p]) => ({
     path: `/etc/sudoers.d/shop-${role}`,
     mode: "0440",
     owner: "root:root",
-    content: [`# Managed by the shop blueprint (SEC-2): sudo rights of role ${role}.`, ...p.sudo(spec), ""].join("\n"),
+    content: [`# Managed by the shop blueprint (SEC-2): sudo rights of role ${role}.`, ...p.sudo(spec, node), ""].join("\n"),
   }));
 }
 
@@ -82,7 +90,7 @@ export const usersAndRoles: BundleRenderer = (spec, node) => [
     owner: "root:root",
     content: JSON.stringify(usersConfig(spec, node), null, 2) + "\n",
   },
-  ...sudoersFiles(spec),
+  ...sudoersFiles(spec, node),
   {
     path: "/usr/local/lib/shop/apply.d/20-users",
     mode: "0755",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderNftables, hostInboundRules } from "../../components/hostconfig/nftables";
+import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { renderOriginLockdown } from "../../components/hostconfig/originLockdown";
 import { usersConfig, sudoersFiles } from "../../components/hostconfig/users";
 import { renderUnattendedUpgrades } from "../../components/hostconfig/updates";
@@ -146,7 +147,7 @@ test("users: only admins get Hetzner keys; role groups and sudo rights follow le
   assert.equal(config.releaseDir, "/var/www/shop");
   assert.equal(usersConfig(spec, dbPrimary(spec)).releaseDir, null);
   assert.deepEqual(config.roles.readonly.groups, ["adm", "systemd-journal"]);
-  const sudo = Object.fromEntries(sudoersFiles(spec).map((f) => [f.path, f.content]));
+  const sudo = Object.fromEntries(sudoersFiles(spec, appNodes(spec)[0]).map((f) => [f.path, f.content]));
   assert.match(sudo["/etc/sudoers.d/shop-admin"], /^%shop-admin ALL=\(ALL:ALL\) NOPASSWD: ALL$/m);
   assert.doesNotMatch(sudo["/etc/sudoers.d/shop-deploy"], /NOPASSWD: ALL$|\*/m);
   assert.doesNotMatch(sudo["/etc/sudoers.d/shop-readonly"], /NOPASSWD: ALL$|\*/m);
@@ -168,5 +169,29 @@ test("updates: reboot hours are distinct per node, replicas before the primary",
     const primary = dbPrimary(spec);
     for (const r of spec.nodes.filter((n) => n.roles.includes("db-replica"))) assert.ok(r.rebootTime < primary.rebootTime || spec.updates.rebootWindowStart > primary.rebootTime);
     for (const n of spec.nodes) assert.match(renderUnattendedUpgrades(spec, n), new RegExp(`Automatic-Reboot-Time "${n.rebootTime}"`));
+  }
+});
+
+test("deploy sudo names exactly the units a node runs, and bin/console only as www-data", () => {
+  for (const stack of allStacks()) {
+    const spec = stackSpec(stack);
+    for (const node of appNodes(spec)) {
+      const deploy = sudoersFiles(spec, node).find((f) => f.path === "/etc/sudoers.d/shop-deploy")!.content;
+      // sudo matches `^…$` argument regexes against the whole argument string (sudoers(5) "Regular expressions").
+      const argRegexes = [...deploy.matchAll(/\/usr\/bin\/(systemctl|php[\d.]+) (\^[^,\n]*\$)/g)].map((m) => ({ cmd: m[1], re: new RegExp(m[2]) }));
+      const allowed = (cmd: string, args: string) => argRegexes.some((r) => r.cmd === cmd && r.re.test(args));
+      const units = new Set(renderHostBundle(spec, node).files.filter((f) => f.path.startsWith("/etc/systemd/system/")).map((f) => f.path.split("/").pop()!));
+      assert.ok(allowed("systemctl", "restart shop-consumer@1.service"), `${node.name}: consumers`);
+      assert.equal(allowed("systemctl", "restart shop-scheduler.service"), Boolean(node.scheduler), `${node.name}: the scheduler only where it runs`);
+      assert.ok(units.has("shop-scheduler.service"));
+      assert.ok(!allowed("systemctl", "restart shop-consumers.target"), `${node.name}: no unit has PartOf shop-consumers.target`);
+      assert.ok(!allowed("systemctl", "restart shop-consumer@1 ssh.service"), `${node.name}: one unit per call`);
+      assert.ok(allowed(`php${spec.os.php}`, "/var/www/shop/current/bin/console cache:clear"), `${node.name}: console in current`);
+      assert.ok(allowed(`php${spec.os.php}`, "/var/www/shop/releases/20261202-0712/bin/console theme:compile"), `${node.name}: console in a release`);
+      for (const escape of ["/tmp/evil.php", "/var/www/shop/releases/../../../tmp/bin/console", "-r system('id'); /var/www/shop/current/bin/console"])
+        assert.ok(!allowed(`php${spec.os.php}`, escape), `${node.name}: ${escape}`);
+      assert.match(deploy, /^%shop-deploy ALL=\(www-data\) NOPASSWD: SHOP_CONSOLE_CMDS$/m);
+      assert.doesNotMatch(deploy, /\(root\) NOPASSWD: .*CONSOLE/);
+    }
   }
 });
