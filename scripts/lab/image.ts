@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
 import type { NodeSpec, ShopSpec } from "../../components/config";
-import { IMAGE_CACHE, SH_DIR } from "./paths";
+import { IMAGE_CACHE, PROJECT_ROOT, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
 
 /**
@@ -63,6 +63,9 @@ export interface ImageResult {
   seconds: number;
 }
 
+/** The build steps build-image.sh shares with the validator root; part of the cache key like the script. */
+const CHROOT_BUILD_LIB = path.join(PROJECT_ROOT, "scripts", "lib", "chroot-build.sh");
+
 /** Builds the image unless one for the same package list and build script exists. */
 export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageResult {
   const packages = imagePackages(spec);
@@ -74,6 +77,7 @@ export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageR
     .update(units.join("\n"))
     .update("\0")
     .update(fs.readFileSync(script))
+    .update(fs.readFileSync(CHROOT_BUILD_LIB))
     .digest("hex")
     .slice(0, 16);
   const dir = path.join(IMAGE_CACHE, `bookworm-${hash}`);

@@ -71,11 +71,13 @@ for (const stack of allStacks()) {
   });
 }
 
-test("lab shell pieces pass shellcheck", (t) => {
+test("lab and validator-root shell pieces pass shellcheck", (t) => {
   if (!requireTool(t, "shellcheck")) return;
-  const shDir = path.join(__dirname, "..", "..", "scripts", "lab", "sh");
-  const files = fs.readdirSync(shDir).map((f) => path.join(shDir, f));
-  assert.ok(files.length >= 4);
-  const r = run("shellcheck", ["-s", "bash", ...files]);
+  const repo = path.join(__dirname, "..", "..");
+  const shDir = path.join(repo, "scripts", "lab", "sh");
+  const files = [...fs.readdirSync(shDir).map((f) => path.join(shDir, f)), path.join(repo, "scripts/validator/build-root.sh"), path.join(repo, "scripts/lib/chroot-build.sh")];
+  assert.ok(files.length >= 6);
+  // -x follows the shared chroot-build.sh they source (its path is given relative to the repository).
+  const r = run("shellcheck", ["-s", "bash", "-x", ...files], { cwd: repo });
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });

@@ -13,6 +13,8 @@ const HOST_CODENAME = /^VERSION_CODENAME=(\S+)$/m.exec(fs.readFileSync("/etc/os-
 const MIRROR = "http://deb.debian.org/debian";
 const CACHE = "/var/cache/shop-validator";
 const SCRIPT = path.join(ROOT, "scripts", "validator", "build-root.sh");
+/** The build steps build-root.sh shares with the lab image; part of the cache key like the script. */
+const CHROOT_BUILD_LIB = path.join(ROOT, "scripts", "lib", "chroot-build.sh");
 
 /** Runs a validator of the stack's own release: on this host, or inside a debootstrapped root. */
 export interface Validators {
@@ -24,7 +26,7 @@ export interface Validators {
 /** The cached root for a release, keyed by the build script, the package list, suite and mirror. */
 export function validatorRootPath(codename: string): string {
   const packages = path.join(ROOT, "scripts", "validator", `${codename}.packages`);
-  const key = createHash("sha256").update(fs.readFileSync(SCRIPT)).update(fs.readFileSync(packages)).update(`${codename} ${MIRROR}`).digest("hex").slice(0, 12);
+  const key = createHash("sha256").update(fs.readFileSync(SCRIPT)).update(fs.readFileSync(CHROOT_BUILD_LIB)).update(fs.readFileSync(packages)).update(`${codename} ${MIRROR}`).digest("hex").slice(0, 12);
   return path.join(CACHE, `${codename}-${key}`);
 }
 

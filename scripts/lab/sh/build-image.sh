@@ -14,45 +14,18 @@ image="$1" mirror="$2" packages_file="$3" units_file="$4"
 partial="$image.partial"
 build_log="$image.build.log"
 
-# Unmounts whatever debootstrap or the chroot left mounted below $partial (deepest first).
-unmount_below() {
-  local mp
-  while read -r mp; do
-    umount -l "$mp" 2>/dev/null || true
-  done < <(awk -v p="$partial/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r)
-}
-
-cleanup() {
-  local status=$?
-  unmount_below
-  if [[ $status -ne 0 ]]; then
-    [[ -f "$build_log" ]] && tail -25 "$build_log" >&2
-    rm -rf "$partial"
-    echo "build-image: failed (exit $status); removed $partial; full log: $build_log" >&2
-  fi
-}
-trap cleanup EXIT
-
-unmount_below
-rm -rf "$partial"
+build_name=build-image
+# shellcheck source=scripts/lib/chroot-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../lib/chroot-build.sh"
+chroot_build_begin
 mkdir -p "$partial"
 
 base="systemd,systemd-sysv,dbus,cloud-init,python3-cffi-backend,iproute2,openssh-server,nftables,python3,ifupdown,isc-dhcp-client,sudo,procps,netbase,locales,curl"
 echo "build-image: debootstrap bookworm from $mirror"
 debootstrap --variant=minbase --include="$base" bookworm "$partial" "$mirror" >"$build_log" 2>&1
 
-# Services must not start inside the build chroot.
-printf '#!/bin/sh\nexit 101\n' >"$partial/usr/sbin/policy-rc.d"
-chmod 0755 "$partial/usr/sbin/policy-rc.d"
-cp /etc/resolv.conf "$partial/etc/resolv.conf"
-mount -t proc proc "$partial/proc"
-
-mapfile -t packages < <(grep -v '^[[:space:]]*$' "$packages_file")
-echo "build-image: installing ${#packages[@]} packages"
-{
-  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  chroot "$partial" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
-} >>"$build_log" 2>&1
+chroot_build_prepare
+chroot_install_packages "$packages_file"
 
 sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' "$partial/etc/locale.gen"
 chroot "$partial" locale-gen >/dev/null
