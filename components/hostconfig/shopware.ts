@@ -24,15 +24,11 @@ const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "
 const CLUSTER_CONFIG = readShopFile("shopware/zz-cluster.yaml");
 
 /**
- * The key prefixes the cluster config gives Shopware's public and private filesystems, read from
- * the file the hosts get: Shopware builds a public file's URL as S3_PUBLIC_URL + "/" + its key
- * *below* that prefix, so the public URL must end in the public prefix (else media, theme and
- * asset URLs 404), and the private prefix must not lie inside it (invoices would be public).
+ * The key prefix the cluster config gives Shopware's public filesystem, read from the file the
+ * hosts get: Shopware links a public file as S3_PUBLIC_URL + "/" + its key *below* that prefix,
+ * so the public URL must end in it (else media, theme and asset URLs 404).
  */
-function filesystemRoots(): { public: string; private: string } {
-  const fs = (parseYaml(CLUSTER_CONFIG) as { shopware: { filesystem: Record<string, { config: { root: string } }> } }).shopware.filesystem;
-  return { public: fs.public.config.root, private: fs.private.config.root };
-}
+const PUBLIC_FILES_ROOT = (parseYaml(CLUSTER_CONFIG) as { shopware: { filesystem: { public: { config: { root: string } } } } }).shopware.filesystem.public.config.root;
 
 /** Same on every node (Shopware docs "Cluster setup"; docs/design.md §8), stable for the life of the stack. */
 export function instanceId(spec: ShopSpec): string {
@@ -52,10 +48,11 @@ function envLocal(spec: ShopSpec): string {
   const redisDsn = (port: number, index: number) => `redis://{{secret:REDIS_PASSWORD}}@${redis.privateIp}:${port}/${index}`;
   // Stack values pass dotenvValue (Symfony expands `$…` in unquoted values) and may not spell a token.
   const value = (v: string) => dotenvValue(noTemplateToken(".env.local", v));
-  const endpoint = value(spec.media.endpoint.replace(/\/$/, ""));
+  const endpointUrl = spec.media.endpoint.replace(/\/$/, "");
+  const endpoint = value(endpointUrl);
   // media.publicUrl (a CDN, say) serves the bucket's root, as the path-style endpoint/bucket does.
-  const bucketUrl = spec.media.publicUrl?.replace(/\/$/, "") ?? `${spec.media.endpoint.replace(/\/$/, "")}/${spec.media.bucket}`;
-  const publicUrl = value(`${bucketUrl}/${filesystemRoots().public}`);
+  const bucketUrl = spec.media.publicUrl?.replace(/\/$/, "") ?? `${endpointUrl}/${spec.media.bucket}`;
+  const publicUrl = value(`${bucketUrl}/${PUBLIC_FILES_ROOT}`);
   return [
     "# Managed by the shop blueprint (host config): identical on every app node.",
     "APP_ENV=prod",
