@@ -4,6 +4,7 @@ import { base } from "./base";
 import { nginx } from "./nginx";
 import { php } from "./php";
 import { shopware } from "./shopware";
+import { releaseTool } from "./release";
 import { mariadb } from "./mariadb";
 import { redis } from "./redis";
 import { fail2ban } from "./fail2ban";
@@ -18,7 +19,7 @@ import { hostFacts } from "./hostFacts";
 import type { BundleRenderer, HostBundle } from "./types";
 
 /** Concern renderers, composed per role: the one list of them, which no renderer imports back. */
-export const bundleRenderers: BundleRenderer[] = [hostFacts, sshdHardening, hostFirewall, originLockdown, usersAndRoles, fail2ban, securityUpdates, base, nginx, php, shopware, mariadb, redis, backups, health];
+export const bundleRenderers: BundleRenderer[] = [hostFacts, sshdHardening, hostFirewall, originLockdown, usersAndRoles, fail2ban, securityUpdates, base, nginx, php, shopware, releaseTool, mariadb, redis, backups, health];
 
 export function renderHostBundle(spec: ShopSpec, node: NodeSpec): HostBundle {
   const files = bundleRenderers.flatMap((render) => render(spec, node));

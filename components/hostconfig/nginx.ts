@@ -3,6 +3,8 @@ import type { BundleRenderer } from "./types";
 import { commentText, nginxString } from "./escape";
 import { PHP_FPM_SOCKET } from "./php";
 import { SHOP_CURRENT } from "./shopware";
+import { DRAIN_FLAG, MAINTENANCE_FLAG, MAINTENANCE_PAGE_DIR } from "./release";
+import { HEALTH_CHECK_PATH } from "../config/catalog";
 
 /** The security concern writes origin lock-down snippets here; the site includes them. */
 export const NGINX_SNIPPET_DIR = "/etc/nginx/shop.d";
@@ -62,6 +64,13 @@ function shopSite(spec: ShopSpec, node: NodeSpec): string {
   return `# Managed by the shop blueprint: the Shopware site on ${commentText(node.name)}.
 upstream shop_php {
     server unix:${PHP_FPM_SOCKET};
+}
+
+# Deploy gates (shop-release): the LB's health check is told apart from every other request,
+# which reaches the front controller through the same location.
+map $request_uri $shop_health_check {
+    ~^${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$) 1;
+    default 0;
 }
 
 server {
@@ -129,6 +138,23 @@ server {
 
     # Shopware has one front controller; any other .php under public/ is not executed.
     location = /index.php {
+        # Drained: only the health check fails (503), so the LB takes the node out while
+        # requests in flight finish. Maintenance: everything else answers 503, the health check
+        # stays as it is, so the LB keeps the node and the page is served from every node.
+        set $shop_gate $shop_health_check;
+        if (-f ${DRAIN_FLAG}) {
+            set $shop_gate "\${shop_gate}d";
+        }
+        if (-f ${MAINTENANCE_FLAG}) {
+            set $shop_gate "\${shop_gate}m";
+        }
+        if ($shop_gate ~ ^1d) {
+            return 503;
+        }
+        if ($shop_gate ~ ^0d?m$) {
+            return 503;
+        }
+        error_page 503 @shop_maintenance;
         fastcgi_split_path_info ^(.+\\.php)(/.+)$;
         include /etc/nginx/fastcgi_params;
         fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
@@ -143,6 +169,14 @@ server {
 
     location ~ \\.php$ {
         return 404;
+    }
+
+    location @shop_maintenance {
+        root ${MAINTENANCE_PAGE_DIR};
+        ${servedBy}
+        add_header Retry-After 300 always;
+        add_header Cache-Control "no-store" always;
+        rewrite ^ /index.html break;
     }
 }
 

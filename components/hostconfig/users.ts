@@ -3,6 +3,7 @@ import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { SHOP_DIR } from "./shopware";
+import { RELEASE_TOOL } from "./release";
 import { AUTHORIZED_KEYS_DIR, SSH_GROUP } from "./sshd";
 
 /** Every account the users hook ever created carries this group, so offboarding finds them. */
@@ -40,10 +41,17 @@ export const rolePolicies: Record<Role, RolePolicy> = {
     sudo: (spec, node) => {
       const workers = node.scheduler ? "(consumer@[A-Za-z0-9_-]+|scheduler)" : "consumer@[A-Za-z0-9_-]+";
       const release = `${SHOP_DIR.replace(/\./g, "\\.")}/(current|releases/[A-Za-z0-9_-][A-Za-z0-9._-]+)`;
+      const id = "[A-Za-z0-9_-][A-Za-z0-9._-]+";
       return [
         `Cmnd_Alias SHOP_DEPLOY_CMDS = /usr/bin/systemctl ^reload php${spec.os.php.replace(".", "\\.")}-fpm(\\.service)?$, \\`,
-        `    /usr/bin/systemctl ^restart shop-${workers}(\\.service)?$`,
-        `Cmnd_Alias SHOP_CONSOLE_CMDS = /usr/bin/php${spec.os.php} ^${release}/bin/console( .+)?$`,
+        `    /usr/bin/systemctl ^restart shop-${workers}(\\.service)?$, \\`,
+        `    ${RELEASE_TOOL} ^(prepare|activate) ${id}$, \\`,
+        `    ${RELEASE_TOOL} ^(rollback|drain|undrain|status)$, \\`,
+        `    ${RELEASE_TOOL} ^prune [1-9][0-9]?$, \\`,
+        `    ${RELEASE_TOOL} ^maintenance (on|off)$`,
+        // The deployment helper (migrations, theme compile, assets) runs once per deploy, as the web server.
+        `Cmnd_Alias SHOP_CONSOLE_CMDS = /usr/bin/php${spec.os.php} ^${release}/bin/console( .+)?$, \\`,
+        `    /usr/bin/php${spec.os.php} ^${release}/vendor/bin/shopware-deployment-helper run( .+)?$`,
         "%shop-deploy ALL=(root) NOPASSWD: SHOP_DEPLOY_CMDS",
         "%shop-deploy ALL=(www-data) NOPASSWD: SHOP_CONSOLE_CMDS",
       ];

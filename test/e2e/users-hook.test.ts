@@ -4,48 +4,20 @@ import * as path from "path";
 import { test } from "node:test";
 import type { BundleFile } from "../../components/hostconfig/types";
 import { usersAndRoles } from "../../components/hostconfig/users";
+import { releaseTool } from "../../components/hostconfig/release";
 import { appNodes } from "../../components/config";
 import { editedStackSpec } from "../helpers/stacks";
-import { requireTool, run, tempDir } from "../helpers/tools";
+import { requireTool, tempDir } from "../helpers/tools";
+import { inRoot, install, makeRoot } from "../helpers/chrootRoot";
 
-/**
- * The real users hook with the real useradd/usermod/chage/sudo, inside a throwaway root:
- * a private mount namespace binds the machine's /usr read-only into a temp dir and chroots
- * there, with copies of passwd/group/shadow. The machine's own accounts are never touched.
- */
+/** The real users hook with the real useradd/usermod/chage/sudo, inside a throwaway root (test/helpers/chrootRoot.ts). */
 
 const LEAVER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILeaverLeaverLeaverLeaverLeaverLeaverLeaver00 leaver@agentur";
 
 function bundleFor(edit: (raw: Record<string, any>) => void): BundleFile[] {
   const { spec } = editedStackSpec("demo", edit);
-  return usersAndRoles(spec, appNodes(spec)[0]);
-}
-
-function install(root: string, files: BundleFile[]): void {
-  for (const f of files) {
-    const target = path.join(root, f.path);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, f.content, { mode: parseInt(f.mode, 8) });
-    fs.chmodSync(target, parseInt(f.mode, 8));
-  }
-}
-
-function makeRoot(root: string): void {
-  for (const d of ["usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "usr/libexec", "usr/share", "usr/local", "dev", "proc", "home", "tmp", "run", "var/www", "etc/default"])
-    fs.mkdirSync(path.join(root, d), { recursive: true });
-  for (const l of ["bin", "sbin", "lib", "lib64"]) fs.symlinkSync(`usr/${l}`, path.join(root, l));
-  for (const f of ["passwd", "group", "shadow", "gshadow", "login.defs", "nsswitch.conf", "default/useradd", "hosts"])
-    if (fs.existsSync(`/etc/${f}`)) fs.copyFileSync(`/etc/${f}`, path.join(root, "etc", f));
-  for (const d of ["skel", "pam.d", "security"]) if (fs.existsSync(`/etc/${d}`)) fs.cpSync(`/etc/${d}`, path.join(root, "etc", d), { recursive: true });
-  fs.writeFileSync(path.join(root, "etc/sudoers"), "Defaults env_reset\n@includedir /etc/sudoers.d\n", { mode: 0o440 });
-  fs.chmodSync(path.join(root, "etc/sudoers"), 0o440);
-}
-
-/** Runs a command chrooted into root, with /usr bound read-only from the machine. */
-function inRoot(root: string, cmd: string[]) {
-  const binds = ["bin", "sbin", "lib", "lib64", "libexec", "share"].map((d) => `mount --bind /usr/${d} "$R/usr/${d}" && mount -o remount,bind,ro "$R/usr/${d}"`).join(" && ");
-  const script = `${binds} && mount --bind /dev "$R/dev" && mount -t proc proc "$R/proc" && exec chroot "$R" "$@"`;
-  return run("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", ...cmd], { env: { ...process.env, R: root, PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  // The release tool too: sudo -l resolves the commands it is asked about.
+  return [...usersAndRoles(spec, appNodes(spec)[0]), ...releaseTool(spec, appNodes(spec)[0])];
 }
 
 const line = (root: string, file: string, name: string) =>
@@ -80,9 +52,13 @@ test("users hook: creates, restricts, expires and offboards real accounts in a t
   // chage -E 2027-06-30: days since the epoch in the shadow file's eighth field.
   assert.equal(Number(shadow(root, "auditor")[7]), Date.parse("2027-06-30") / 86_400_000);
   assert.equal(shadow(root, "anna")[1], "*", "key-only: no password, not locked");
-  const release = fs.statSync(path.join(root, "var/www/shop"));
-  assert.equal(release.mode & 0o7777, 0o2775);
-  assert.equal(line(root, "group", "shop-deploy")!.split(":")[2], String(release.gid));
+  // Deployers upload into releases/ only; `current` and shared/ change through shop-release.
+  const shopDir = fs.statSync(path.join(root, "var/www/shop"));
+  assert.equal(shopDir.mode & 0o7777, 0o755);
+  assert.equal(shopDir.uid, 0);
+  const releases = fs.statSync(path.join(root, "var/www/shop/releases"));
+  assert.equal(releases.mode & 0o7777, 0o3775, "setgid and sticky");
+  assert.equal(line(root, "group", "shop-deploy")!.split(":")[2], String(releases.gid));
 
   // sudo decides for real, from the rendered drop-ins.
   const may = (user: string, ...cmd: string[]) => inRoot(root, ["sudo", "-l", "-U", user, ...cmd]).status === 0;
@@ -92,6 +68,11 @@ test("users hook: creates, restricts, expires and offboards real accounts in a t
   assert.ok(!may("ci-deploy", "/usr/bin/systemctl", "restart", "shop-consumer@2", "ssh.service"), "deploy: no smuggled second unit");
   assert.ok(!may("ci-deploy", "/usr/bin/systemctl", "stop", "nftables"), "deploy: no other systemctl verbs");
   assert.ok(!may("ci-deploy", "/usr/bin/bash"), "deploy: no shell");
+  assert.ok(may("ci-deploy", "/usr/local/sbin/shop-release", "prepare", "20261202-1200"), "deploy: prepare a release");
+  assert.ok(may("ci-deploy", "/usr/local/sbin/shop-release", "drain"), "deploy: drain");
+  assert.ok(!may("ci-deploy", "/usr/local/sbin/shop-release", "prepare", "../../etc"), "deploy: no path as a release id");
+  assert.ok(!may("ci-deploy", "/usr/local/sbin/shop-release", "prune", "0"), "deploy: prune keeps at least one");
+  assert.ok(!may("auditor", "/usr/local/sbin/shop-release", "drain"), "readonly: no deploy gates");
   assert.ok(may("auditor", "/usr/sbin/nft", "list", "ruleset"), "readonly: may list the firewall");
   assert.ok(!may("auditor", "/usr/bin/systemctl", "reload", "php8.2-fpm"), "readonly: changes nothing");
 

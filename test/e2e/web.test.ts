@@ -4,6 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
+import { DRAIN_FLAG, MAINTENANCE_FLAG } from "../../components/hostconfig/release";
 import { appNodes } from "../../components/config";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
@@ -100,6 +101,30 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   // real_ip from the LB feeds the origin lock-down: a forwarded Cloudflare edge passes, anyone else not.
   assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, ["X-Forwarded-For: 173.245.48.7"]).status, 200);
   assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, ["X-Forwarded-For: 198.51.100.77"]).status, 403);
+
+  // Deploy gates (shop-release): drained, only the health check fails; in maintenance, every
+  // other dynamic request gets the maintenance page and the health check stays 200.
+  const drainFlag = path.join(root, DRAIN_FLAG);
+  fs.mkdirSync(path.dirname(drainFlag), { recursive: true });
+  fs.writeFileSync(drainFlag, "");
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 503, "drained");
+  assert.equal(curl(`http://127.0.0.1:${port}/some/page`).status, 404, "drained: requests still reach PHP");
+  fs.rmSync(drainFlag);
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 200, "undrained");
+  fs.writeFileSync(path.join(root, MAINTENANCE_FLAG), "");
+  const maintenance = curl(`http://127.0.0.1:${port}/some/page`);
+  assert.equal(maintenance.status, 503);
+  assert.match(maintenance.body, /Maintenance \/ Wartung/);
+  assert.match(maintenance.headers, /Retry-After: 300/i);
+  assert.match(maintenance.headers, new RegExp(`X-Served-By: ${node.name}`, "i"));
+  assert.equal(curl(`http://127.0.0.1:${port}/`).status, 503, "the home page too");
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 200, "the LB keeps the node in maintenance");
+  assert.equal(curl(`http://127.0.0.1:${port}/media/logo.svg`).status, 200, "static files still serve the page's assets");
+  fs.writeFileSync(drainFlag, "");
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 503, "drained in maintenance");
+  fs.rmSync(drainFlag);
+  fs.rmSync(path.join(root, MAINTENANCE_FLAG));
+  assert.equal(curl(`http://127.0.0.1:${port}/some/page`).status, 404, "maintenance off");
 
   const nginxStatus = curl(`http://127.0.0.1:${statusPort}/nginx-status`);
   assert.match(nginxStatus.body, /Active connections: \d+/);

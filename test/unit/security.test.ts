@@ -178,7 +178,7 @@ test("deploy sudo names exactly the units a node runs, and bin/console only as w
     for (const node of appNodes(spec)) {
       const deploy = sudoersFiles(spec, node).find((f) => f.path === "/etc/sudoers.d/shop-deploy")!.content;
       // sudo matches `^…$` argument regexes against the whole argument string (sudoers(5) "Regular expressions").
-      const argRegexes = [...deploy.matchAll(/\/usr\/bin\/(systemctl|php[\d.]+) (\^[^,\n]*\$)/g)].map((m) => ({ cmd: m[1], re: new RegExp(m[2]) }));
+      const argRegexes = [...deploy.matchAll(/\/usr\/(?:bin|local\/sbin)\/(systemctl|php[\d.]+|shop-release) (\^[^,\n]*\$)/g)].map((m) => ({ cmd: m[1], re: new RegExp(m[2]) }));
       const allowed = (cmd: string, args: string) => argRegexes.some((r) => r.cmd === cmd && r.re.test(args));
       const units = new Set(renderHostBundle(spec, node).files.filter((f) => f.path.startsWith("/etc/systemd/system/")).map((f) => f.path.split("/").pop()!));
       assert.ok(allowed("systemctl", "restart shop-consumer@1.service"), `${node.name}: consumers`);
@@ -190,6 +190,12 @@ test("deploy sudo names exactly the units a node runs, and bin/console only as w
       assert.ok(allowed(`php${spec.os.php}`, "/var/www/shop/releases/20261202-0712/bin/console theme:compile"), `${node.name}: console in a release`);
       for (const escape of ["/tmp/evil.php", "/var/www/shop/releases/../../../tmp/bin/console", "-r system('id'); /var/www/shop/current/bin/console"])
         assert.ok(!allowed(`php${spec.os.php}`, escape), `${node.name}: ${escape}`);
+      assert.ok(allowed(`php${spec.os.php}`, "/var/www/shop/releases/20261202-0712/vendor/bin/shopware-deployment-helper run"), `${node.name}: the deployment helper`);
+      assert.ok(!allowed(`php${spec.os.php}`, "/var/www/shop/releases/20261202-0712/vendor/bin/other-tool run"), `${node.name}: no other vendor binary`);
+      for (const ok of ["prepare 20261202-0712", "activate 20261202-0712", "rollback", "drain", "undrain", "status", "prune 3", "maintenance on", "maintenance off"])
+        assert.ok(allowed("shop-release", ok), `${node.name}: shop-release ${ok}`);
+      for (const bad of ["prepare ../../etc", "prepare .hidden", "prepare a b", "prune 0", "prune 100", "maintenance maybe", "activate", "drain now"])
+        assert.ok(!allowed("shop-release", bad), `${node.name}: shop-release ${bad}`);
       assert.match(deploy, /^%shop-deploy ALL=\(www-data\) NOPASSWD: SHOP_CONSOLE_CMDS$/m);
       assert.doesNotMatch(deploy, /\(root\) NOPASSWD: .*CONSOLE/);
     }
