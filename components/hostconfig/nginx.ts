@@ -10,6 +10,8 @@ import { HEALTH_CHECK_PATH } from "../config/catalog";
 export const NGINX_SNIPPET_DIR = "/etc/nginx/shop.d";
 /** Local-only status server: stub_status and the FPM pool status, for node_exporter and humans. */
 export const STATUS_LISTEN = "127.0.0.1:8080";
+/** The deploy's health probe of a drained node sends this header with the value "deploy". */
+export const DEPLOY_PROBE_HEADER = "X-Shop-Probe";
 /** Backends speak plain HTTP on the private network; the LB terminates TLS (D5). */
 export const HTTP_PORT = 80;
 
@@ -66,10 +68,12 @@ upstream shop_php {
     server unix:${PHP_FPM_SOCKET};
 }
 
-# Deploy gates (shop-release): the LB's health check is told apart from every other request,
-# which reaches the front controller through the same location.
-map $request_uri $shop_health_check {
-    ~^${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$) 1;
+# Deploy gates (shop-release): the LB's health check (1) is told apart from every other request
+# (0), which reaches the front controller through the same location, and from the deploy's own
+# probe of a drained node (p: header ${DEPLOY_PROBE_HEADER}, passes every gate; it only reads health).
+map "$http_${DEPLOY_PROBE_HEADER.toLowerCase().replace(/-/g, "_")}:$request_uri" $shop_health_check {
+    "~^:${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$)" 1;
+    "~^deploy:${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$)" p;
     default 0;
 }
 

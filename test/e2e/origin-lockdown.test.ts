@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderOriginLockdown } from "../../components/hostconfig/originLockdown";
+import { appNodes } from "../../components/config";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
@@ -22,7 +23,7 @@ test("origin lock-down: Cloudflare edges pass, anyone else gets 403, even with a
   fs.chmodSync(dir, 0o755);
   fs.mkdirSync(path.join(dir, "www"), { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "www", "index.html"), "served\n");
-  fs.writeFileSync(path.join(dir, "shop.d", "10-origin-lockdown.conf"), renderOriginLockdown(spec));
+  fs.writeFileSync(path.join(dir, "shop.d", "10-origin-lockdown.conf"), renderOriginLockdown(spec, appNodes(spec)[0]));
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `  ${k}_temp_path ${dir}/${k};`).join("\n");
   fs.writeFileSync(
     path.join(dir, "nginx.conf"),

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
-import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
+import { DEPLOY_PROBE_HEADER, HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
 import { DRAIN_FLAG, MAINTENANCE_FLAG } from "../../components/hostconfig/release";
 import { appNodes } from "../../components/config";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
@@ -109,6 +109,8 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   fs.writeFileSync(drainFlag, "");
   assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 503, "drained");
   assert.equal(curl(`http://127.0.0.1:${port}/some/page`).status, 404, "drained: requests still reach PHP");
+  const probe = `${DEPLOY_PROBE_HEADER}: deploy`;
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, [probe]).status, 200, "the deploy's probe sees the drained node's health");
   fs.rmSync(drainFlag);
   assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 200, "undrained");
   fs.writeFileSync(path.join(root, MAINTENANCE_FLAG), "");
@@ -122,6 +124,8 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   assert.equal(curl(`http://127.0.0.1:${port}/media/logo.svg`).status, 200, "static files still serve the page's assets");
   fs.writeFileSync(drainFlag, "");
   assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`).status, 503, "drained in maintenance");
+  assert.equal(curl(`http://127.0.0.1:${port}/api/_info/health-check`, [probe]).status, 200, "the deploy's probe in maintenance");
+  assert.equal(curl(`http://127.0.0.1:${port}/some/page`, [probe]).status, 503, "the probe header opens nothing but the health check");
   fs.rmSync(drainFlag);
   fs.rmSync(path.join(root, MAINTENANCE_FLAG));
   assert.equal(curl(`http://127.0.0.1:${port}/some/page`).status, 404, "maintenance off");

@@ -128,7 +128,7 @@ for (const stack of allStacks()) {
 
       test(`${host}: needrestart, read over Debian's needrestart.conf as it reads it, leaves MariaDB and Redis to the reboot slot`, (t) => {
         const debian = "/etc/needrestart/needrestart.conf";
-        if (!requireTool(t, "perl") || !fs.existsSync(debian)) return;
+        if (!requireTool(t, "perl") || !requireTool(t, "needrestart")) return;
         const dir = tempDir(t);
         const ours = write(dir, "50-shop.conf", fileAt(files, "/etc/needrestart/conf.d/50-shop.conf").content);
         // needrestart evals its config (which evals conf.d), here then ours, and skips a unit when an override_rc

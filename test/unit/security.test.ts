@@ -127,12 +127,12 @@ test("small profile: each node is app and db, so it opens HTTP to the LB and DB 
 
 test("origin lock-down: Cloudflare ranges + LB + loopback, deny all; off when cloudflareOnly is off", () => {
   const spec = stackSpec("demo");
-  const on = renderOriginLockdown(spec);
+  const on = renderOriginLockdown(spec, appNodes(spec)[0]);
   assert.match(on, /^allow 173\.245\.48\.0\/20;$/m);
   assert.match(on, /^allow 2606:4700::\/32;$/m);
   assert.match(on, new RegExp(`^allow ${spec.network.lbPrivateIp.replace(/\./g, "\\.")};$`, "m"));
   assert.ok(on.trimEnd().endsWith("deny all;"));
-  const off = renderOriginLockdown(demoWith((raw) => (raw.dns = { proxied: false })).spec);
+  const off = renderOriginLockdown(demoWith((raw) => (raw.dns = { proxied: false })).spec, appNodes(spec)[0]);
   assert.doesNotMatch(off, /deny/);
 });
 
