@@ -14,6 +14,8 @@ export const STATUS_LISTEN = "127.0.0.1:8080";
 export const DEPLOY_PROBE_HEADER = "X-Shop-Probe";
 /** Backends speak plain HTTP on the private network; the LB terminates TLS (D5). */
 export const HTTP_PORT = 80;
+/** The health check's path as an nginx regex, with or without a query string. */
+const HEALTH_PATH_PATTERN = `${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$)`;
 
 /** Replaces Debian's nginx.conf: only conf.d is included, so the stock default site never loads. */
 function nginxConf(node: NodeSpec): string {
@@ -72,8 +74,8 @@ upstream shop_php {
 # (0), which reaches the front controller through the same location, and from the deploy's own
 # probe of a drained node (p: header ${DEPLOY_PROBE_HEADER}, passes every gate; it only reads health).
 map "$http_${DEPLOY_PROBE_HEADER.toLowerCase().replace(/-/g, "_")}:$request_uri" $shop_health_check {
-    "~^:${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$)" 1;
-    "~^deploy:${HEALTH_CHECK_PATH.replace(/\./g, "\\.")}(\\?|$)" p;
+    "~^:${HEALTH_PATH_PATTERN}" 1;
+    "~^deploy:${HEALTH_PATH_PATTERN}" p;
     default 0;
 }
 

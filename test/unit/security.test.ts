@@ -125,14 +125,17 @@ test("small profile: each node is app and db, so it opens HTTP to the LB and DB 
   }
 });
 
-test("origin lock-down: Cloudflare ranges + LB + loopback, deny all; off when cloudflareOnly is off", () => {
+test("origin lock-down: Cloudflare ranges + LB + the node itself + loopback, deny all; off when cloudflareOnly is off", () => {
   const spec = stackSpec("demo");
-  const on = renderOriginLockdown(spec, appNodes(spec)[0]);
+  const node = appNodes(spec)[0];
+  const on = renderOriginLockdown(spec, node);
   assert.match(on, /^allow 173\.245\.48\.0\/20;$/m);
   assert.match(on, /^allow 2606:4700::\/32;$/m);
   assert.match(on, new RegExp(`^allow ${spec.network.lbPrivateIp.replace(/\./g, "\\.")};$`, "m"));
+  assert.match(on, new RegExp(`^allow ${node.privateIp.replace(/\./g, "\\.")};$`, "m"), "the deploy probes the node from itself");
   assert.ok(on.trimEnd().endsWith("deny all;"));
-  const off = renderOriginLockdown(demoWith((raw) => (raw.dns = { proxied: false })).spec, appNodes(spec)[0]);
+  const offSpec = demoWith((raw) => (raw.dns = { proxied: false })).spec;
+  const off = renderOriginLockdown(offSpec, appNodes(offSpec)[0]);
   assert.doesNotMatch(off, /deny/);
 });
 
