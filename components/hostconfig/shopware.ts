@@ -69,6 +69,9 @@ function envLocal(spec: ShopSpec): string {
     // The release is installed by the deploy (system:install): without this every request
     // redirects to /installer and the health check answers 302.
     "SHOPWARE_SKIP_WEBINSTALLER=1",
+    // Rolling deploys: migrations keep the schema working for the release still on the other
+    // nodes (triggers; MariaDB needs log_bin_trust_function_creators, mariadb.ts).
+    "BLUE_GREEN_DEPLOYMENT=1",
     "SHOPWARE_HTTP_CACHE_ENABLED=1",
     "SHOPWARE_HTTP_DEFAULT_TTL=7200",
     "SHOPWARE_ES_ENABLED=0",

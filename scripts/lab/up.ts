@@ -13,10 +13,14 @@ import { labSpec, writeLabStack } from "./stackFile";
 import { labSecrets, LabSecrets } from "./secrets";
 import { labKeyPair, SshTarget } from "./ssh";
 import { backendStates, startHaproxy } from "./standins/haproxy";
-import { deployStandIn } from "./standins/shopware";
+import { buildStandInRelease } from "./standins/shopware";
+import { deployInLab } from "./deployTargets";
 import { startWebhookSink } from "./standins/sink";
 import { configureStorageBox, storageBoxMachine } from "./standins/storageBox";
 import { LabHost, LabTopology, readTopology } from "./topology";
+
+/** The release `lab up` deploys (the stand-in), so scenarios know what the nodes served before theirs. */
+export const LAB_INITIAL_RELEASE = "lab-initial";
 
 export const APPLY_SCRIPT = path.join(PROJECT_ROOT, "components", "files", "shop-apply.sh");
 
@@ -95,8 +99,9 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     log(configureStorageBox(names, storageBox, secrets));
 
     const converges = await convergeAll(topo, key.privateKey, secrets, log);
-    for (const host of topo.hosts.filter((h) => h.node.roles.includes("app"))) deployStandIn(automationTarget(topo, host, key.privateKey));
-    log(`shopware stand-in deployed on ${topo.hosts.filter((h) => h.node.roles.includes("app")).map((h) => h.name).join(", ")}`);
+    const initial = buildStandInRelease(path.join(names.runDir, "releases", LAB_INITIAL_RELEASE), spec, { label: LAB_INITIAL_RELEASE });
+    await deployInLab(spec, topo, key.privateKey, initial, LAB_INITIAL_RELEASE, log);
+    log(`shopware stand-in deployed as release ${LAB_INITIAL_RELEASE} on ${topo.hosts.filter((h) => h.node.roles.includes("app")).map((h) => h.name).join(", ")}`);
     // The LB admits a target after `retries` passing checks: ready means every target is UP.
     const lbStarted = Date.now();
     let states: Record<string, string> = {};

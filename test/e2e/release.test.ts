@@ -6,6 +6,7 @@ import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { MAINTENANCE_FLAG, RELEASE_TOOL } from "../../components/hostconfig/release";
 import { SHOP_DIR } from "../../components/hostconfig/shopware";
 import { appNodes } from "../../components/config";
+import { remote } from "../../scripts/lib/deploy/steps";
 import { stackSpec } from "../helpers/stacks";
 import { requireTool, tempDir } from "../helpers/tools";
 import { inRoot, install, makeRoot } from "../helpers/chrootRoot";
@@ -101,4 +102,35 @@ test("shop-release: a deployer prepares, switches, rolls back and prunes; plante
   const left = fs.readdirSync(host(`${SHOP_DIR}/releases`)).sort();
   assert.deepEqual(left, ["r1", "r2", "r4", "r5"], pruned.stdout);
   t.diagnostic(pruned.stdout.trim().replace(/\n/g, "; "));
+});
+
+/** Every `sudo -n [-u USER] COMMAND` in a rendered remote command line. */
+function sudoInvocations(commandLine: string): { runAs: string; command: string }[] {
+  return [...commandLine.matchAll(/sudo -n (?:-u (\S+) )?([^&;]+?)(?=\s*(?:&&|;|$))/g)].map((m) => ({ runAs: m[1] ?? "root", command: m[2].trim() }));
+}
+
+test("deploy: every sudo command the deploy CLI sends is allowed to the deploy role by the node's own sudoers, and to no other role", (t) => {
+  for (const tool of ["unshare", "useradd", "sudo", "jq"]) if (!requireTool(t, tool)) return;
+  if (process.getuid?.() !== 0) return t.skip("needs root for mount namespaces and chroot");
+  let checked = 0;
+  for (const app of appNodes(spec)) {
+    const root = tempDir(t, "deploy-sudo-root-");
+    makeRoot(root);
+    install(root, renderHostBundle(spec, app).files.filter((f) => /apply\.d\/(20-users|30-shop-layout)$|^\/etc\/(shop|sudoers\.d)\/|^\/usr\/local\/sbin\/shop-release$/.test(f.path)));
+    for (const hook of ["20-users", "30-shop-layout"]) assert.equal(inRoot(root, [`/usr/local/lib/shop/apply.d/${hook}`]).status, 0);
+    const id = "20261202T221500Z-3fa9c2d1";
+    const lines = [remote.preflight, remote.drain, remote.undrain, remote.maintenance(true), remote.maintenance(false), remote.prepare(id), remote.activate(id), remote.prune(3), remote.warmCache(spec, id), remote.deploymentHelper(spec, id), remote.reloadPhp(spec), remote.restartWorkers(app)];
+    const invocations = lines.flatMap(sudoInvocations);
+    assert.ok(invocations.length >= lines.length, "every line sends at least one sudo command");
+    for (const { runAs, command } of invocations) {
+      const allowed = (user: string) => inRoot(root, ["sudo", "-l", "-U", user, "-u", runAs, ...command.split(" ")]).status === 0;
+      assert.ok(allowed(DEPLOYER), `${app.name}: the deploy role may not run (as ${runAs}) ${command}`);
+      assert.ok(!allowed(READONLY), `${app.name}: the readonly role may run (as ${runAs}) ${command}`);
+      checked++;
+    }
+    // The scheduler is restarted only where it runs (D8): elsewhere the host refuses it.
+    const scheduler = inRoot(root, ["sudo", "-l", "-U", DEPLOYER, "/usr/bin/systemctl", "restart", "shop-scheduler.service"]).status === 0;
+    assert.equal(scheduler, Boolean(app.scheduler), `${app.name}: scheduler restart allowed=${scheduler}`);
+  }
+  t.diagnostic(`${checked} sudo invocations checked against the rendered sudoers of ${appNodes(spec).length} nodes`);
 });

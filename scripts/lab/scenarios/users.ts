@@ -1,6 +1,6 @@
 import { changeStackAndConverge } from "../day2";
 import { ssh } from "../ssh";
-import { LAB_READONLY_USER } from "../stackFile";
+import { LAB_USERS } from "../stackFile";
 import { check, inHostOk, LabContext, Scenario } from "./context";
 
 const ADDED = "lab-added";
@@ -20,7 +20,7 @@ export const usersScenario: Scenario = {
   title: "Users (SEC-2, SEC-3)",
   timeoutMs: 300_000,
   async run(ctx: LabContext) {
-    const users = ctx.spec.users.filter((u) => u.name !== LAB_READONLY_USER);
+    const users = ctx.spec.users.filter((u) => !LAB_USERS.includes(u.name));
     check(users.length > 0, "the stack declares no user that could be removed");
     const removed = users[users.length - 1].name;
     const { seconds, rebooted } = await changeStackAndConverge(ctx, "users", (config) => {

@@ -8,12 +8,18 @@
  *   GET  /lab/read?token=T         read it on the replica (DATABASE_REPLICA_0_URL); JSON
  *   GET  /lab/session              a counter in the Redis session (REDIS_SESSION_URL); JSON
  *   GET  /lab/ini?name=N           PHP-FPM's effective ini value N (day-2 PHP settings); JSON
- * Every answer names the node that served it in the X-Shop-Node header.
+ *   GET  /  and  /lab/page/N       a storefront page (HTML) naming the release that served it
+ *   GET  /sitemap.xml              a sitemap of those pages, as the deploy's cache warm-up reads it
+ * Every answer names the node that served it (X-Shop-Node) and the release (X-Shop-Release).
+ * A release built with a `lab-broken` file at its root fails its health check (500): the lab's
+ * "broken release" deploy.
  */
 declare(strict_types=1);
 
 header('X-Shop-Node: ' . gethostname());
 header('X-Shop-Stand-In: lab');
+$release_root = dirname(__DIR__);
+header('X-Shop-Release: ' . basename((string)realpath($release_root)));
 
 /** KEY=value lines of the release's .env.local (no quoting: the blueprint writes none). */
 function env_local(): array
@@ -51,7 +57,20 @@ $token = (string)($_GET['token'] ?? '');
 try {
     switch ($path) {
         case '/api/_info/health-check':
-            http_response_code(200);
+            http_response_code(is_file("$release_root/lab-broken") ? 500 : 200);
+            break;
+        case '/':
+            header('Content-Type: text/html; charset=utf-8');
+            echo '<!doctype html><title>Lab stand-in storefront</title><p>release ', htmlspecialchars(basename((string)realpath($release_root))), "</p>\n";
+            break;
+        case '/sitemap.xml':
+            header('Content-Type: application/xml');
+            $base = (isset($env['APP_URL']) ? rtrim($env['APP_URL'], '/') : '');
+            echo '<?xml version="1.0" encoding="UTF-8"?>', "\n", '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">';
+            for ($i = 1; $i <= 20; $i++) {
+                echo '<url><loc>', htmlspecialchars("$base/lab/page/$i"), '</loc></url>';
+            }
+            echo "</urlset>\n";
             break;
         case '/lab/write':
             if (!preg_match('/^[A-Za-z0-9-]{1,64}$/', $token)) {
@@ -84,6 +103,11 @@ try {
             reply(200, ['name' => $name, 'value' => ini_get($name)]);
             break;
         default:
+            if (preg_match('#^/lab/page/[0-9]{1,4}$#', $path)) {
+                header('Content-Type: text/html; charset=utf-8');
+                echo '<!doctype html><title>Lab stand-in page</title><p>', htmlspecialchars($path), "</p>\n";
+                break;
+            }
             reply(404, ['error' => "no route $path in the lab stand-in"]);
     }
 } catch (Throwable $e) {

@@ -1,0 +1,52 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { ShopSpec } from "../../components/config";
+import { inspectRelease, packRelease } from "../lib/deploy/release";
+import { DeployNode, rollingDeploy } from "../lib/deploy/run";
+import type { WarmOrigin } from "../lib/deploy/warm";
+import { labNames } from "./paths";
+import { sshArgs } from "./ssh";
+import { LAB_DEPLOY_USER, labSpec } from "./stackFile";
+import { LabTopology, readTopology } from "./topology";
+
+export interface LabDeployTargets {
+  spec: ShopSpec;
+  nodes: DeployNode[];
+  /** The warm-up goes through the LB stand-in from the lab's client address. */
+  warmOrigin: WarmOrigin;
+}
+
+/** A running lab's app nodes as `npm run deploy -- --lab` reaches them: the lab's deploy user from the deployer address. */
+export function labDeployTargets(stack: string, user = LAB_DEPLOY_USER): LabDeployTargets {
+  const names = labNames(stack);
+  const stackFile = path.join(names.runDir, "stack", `Pulumi.${stack}.yaml`);
+  const key = path.join(names.runDir, "keys", "automation_ed25519");
+  if (!fs.existsSync(stackFile) || !fs.existsSync(key)) throw new Error(`--lab: no lab is up for stack ${stack} (run npm run lab -- up --stack ${stack})`);
+  const spec = labSpec(stackFile, stack);
+  return labTargetsOf(spec, readTopology(spec, path.join(names.runDir, "plan")), key, user);
+}
+
+export function labTargetsOf(spec: ShopSpec, topo: LabTopology, key: string, user = LAB_DEPLOY_USER): LabDeployTargets {
+  const nodes = topo.hosts
+    .filter((h) => h.node.roles.includes("app"))
+    .map((h) => ({ node: h.node, target: { name: h.name, ssh: sshArgs({ ip: h.publicIp, key, from: topo.publicSide.deployer, user }) } }));
+  return {
+    spec,
+    nodes,
+    warmOrigin: { connectTo: { host: topo.loadBalancer.publicIp, port: topo.loadBalancer.destinationPort }, localAddress: topo.publicSide.client },
+  };
+}
+
+/** The lab's first deploy (lab up): the stand-in release through the same rolling deploy, as the lab's deploy user. */
+export async function deployInLab(spec: ShopSpec, topo: LabTopology, key: string, releaseDir: string, id: string, log: (line: string) => void): Promise<void> {
+  const inspected = inspectRelease(releaseDir, spec);
+  if (inspected.problems.length) throw new Error(`the stand-in release fails the deploy's preflight: ${inspected.problems.join("; ")}`);
+  const packed = packRelease(releaseDir);
+  try {
+    const t = labTargetsOf(spec, topo, key);
+    const report = await rollingDeploy({ spec, nodes: t.nodes, log: (line) => log(`deploy: ${line}`) }, { release: id, tarball: packed.file, releaseBytes: inspected.bytes, keep: 3 });
+    if (!report.ok) throw new Error(report.summary);
+  } finally {
+    packed.cleanup();
+  }
+}
