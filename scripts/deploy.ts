@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
+import { RELEASES_KEPT } from "../components/hostconfig/release";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { PROJECT_ROOT } from "./lib/offlinePlan";
 import { inspectRelease, openRelease, packRelease } from "./lib/deploy/release";
@@ -28,7 +29,7 @@ const DEPLOY_COMMAND: CommandSpec = {
     { name: "user", value: "NAME", help: "SSH user, a deploy-role user of the stack (default: the stack's only one)" },
     { name: "key", value: "FILE", help: "SSH private key (default: your SSH agent and config)" },
     { name: "id", value: "ID", help: "release id (default: UTC time and content hash, such as 20261202T221500Z-3fa9c2d1)" },
-    { name: "keep", value: "N", help: "releases kept per node, current and previous included (default 3)" },
+    { name: "keep", value: "N", help: `releases kept per node, current and previous included (default ${RELEASES_KEPT})` },
     { name: "no-warm", help: "skip warming the storefront cache from the sitemap afterwards" },
     { name: "report", value: "FILE", help: "also write the steps, timings and outcome as JSON" },
   ],
@@ -77,7 +78,7 @@ function targets(stack: string, flags: Record<string, string | true>): Targets {
 }
 
 function keepOf(value: string | true | undefined): number {
-  if (value === undefined) return 3;
+  if (value === undefined) return RELEASES_KEPT;
   const n = typeof value === "string" && /^[0-9]{1,2}$/.test(value) ? Number(value) : NaN;
   if (!(n >= 2 && n <= 99)) fail(`error: --keep: found ${JSON.stringify(value)}; allowed: a number from 2 to 99 (current and previous are always kept)`);
   return n;

@@ -1,6 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
 import { appNodes, images, incompatibility, lifecycleFails, lifecycleOf, LifecycleStatus, newerPatch } from "../config";
+import { DRAIN_FLAG, RELEASES_KEPT, RELEASE_TOOL } from "../hostconfig/release";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, str, T } from "./resources";
 import { l } from "./text";
@@ -114,9 +113,6 @@ export const versionCompatibility: ChecklistRule = {
   },
 };
 
-/** The rolling deploy command would live in the repository (docs/design.md, "Known gaps"). */
-const DEPLOY_SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "deploy.ts");
-
 export const shopwareUpdates: ChecklistRule = {
   id: "SW-3",
   title: { en: "Regular Shopware and plugin updates", de: "Regelmäßige Shopware- und Plugin-Updates" },
@@ -132,17 +128,27 @@ export const shopwareUpdates: ChecklistRule = {
       problems.push({ message: l(`${apps.length} app node(s): a rolling update takes the shop offline`, `${apps.length} App-Knoten: ein rollierendes Update nimmt den Shop vom Netz`) });
     const gate = ofType(ctx, T.lbService).some((s) => (s.inputs.healthCheck as { protocol?: string } | undefined)?.protocol === "http");
     if (!gate) problems.push({ message: l("no HTTP health check on the LB to gate each node", "kein HTTP-Health-Check am LB, der jeden Knoten freigibt") });
-    const hasDeploy = fs.existsSync(DEPLOY_SCRIPT);
-    if (!hasDeploy)
-      problems.push({ message: l("no rolling deploy command (scripts/deploy.ts) in the repository", "kein Befehl für das rollierende Deployment (scripts/deploy.ts) im Repository") });
+    const deployers = ctx.spec.users.filter((u) => u.role === "deploy" && !(u.expires && new Date(`${u.expires}T23:59:59Z`) < ctx.today)).map((u) => u.name);
+    if (!deployers.length)
+      problems.push({ message: l("no deploy-role user in shop:users: nobody may run npm run deploy", "kein Benutzer mit Rolle deploy in shop:users: niemand darf npm run deploy ausführen") });
+    // The deploy path as the hosts get it: the release tool, its sudo rights, and nginx's drain gate.
+    for (const node of apps) {
+      const tool = bundleFiles(ctx, node.name, new RegExp(`^${RELEASE_TOOL}$`)).length > 0;
+      const sudo = bundleFiles(ctx, node.name, /^\/etc\/sudoers\.d\/shop-deploy$/).some((f) => f.content.includes(RELEASE_TOOL));
+      const drainGate = bundleFiles(ctx, node.name, /^\/etc\/nginx\/conf\.d\/shop\.conf$/).some((f) => f.content.includes(DRAIN_FLAG));
+      const missing = [!tool && RELEASE_TOOL, !sudo && "deploy sudo rights", !drainGate && `nginx drain gate (${DRAIN_FLAG})`].filter(Boolean);
+      if (missing.length) problems.push({ message: l(`${node.name}: the host bundle lacks ${missing.join(", ")}`, `${node.name}: im Host-Bundle fehlt ${missing.join(", ")}`) });
+    }
     const order = apps.map((n) => n.name).join(" → ");
     const helper = apps.find((n) => n.scheduler)?.name ?? "?";
     return {
       evidence: [
         l(`rolling order: ${order}; deployment helper runs on ${helper}`, `Reihenfolge: ${order}; der Deployment-Helper läuft auf ${helper}`),
         l(
-          `health gate: ${gate ? "LB HTTP health check" : "none"}; deploy command: ${hasDeploy ? "scripts/deploy.ts" : "missing"}`,
-          `Health-Gate: ${gate ? "HTTP-Health-Check am LB" : "keins"}; Deploy-Befehl: ${hasDeploy ? "scripts/deploy.ts" : "fehlt"}`,
+          `health gate: ${gate ? "LB HTTP health check" : "none"}, nodes drained through ${DRAIN_FLAG} for ${ctx.spec.loadBalancer.failoverSeconds} s before each switch; ` +
+            `deploy users: ${deployers.join(", ") || "none"}; ${RELEASES_KEPT} releases kept per node (npm run deploy -- --keep)`,
+          `Health-Gate: ${gate ? "HTTP-Health-Check am LB" : "keins"}, Knoten werden über ${DRAIN_FLAG} ${ctx.spec.loadBalancer.failoverSeconds} s vor jedem Wechsel aus dem Verkehr genommen; ` +
+            `Deploy-Benutzer: ${deployers.join(", ") || "keine"}; ${RELEASES_KEPT} Releases je Knoten behalten (npm run deploy -- --keep)`,
         ),
       ],
       problems,

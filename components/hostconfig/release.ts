@@ -5,6 +5,8 @@ import { SHOP_DIR, SHOP_SHARED } from "./shopware";
 
 /** The host half of a rolling deploy (SW-3): deploy users run it through sudo. */
 export const RELEASE_TOOL = "/usr/local/sbin/shop-release";
+/** Releases a deploy keeps per node (current and previous among them), so a rollback has somewhere to go. */
+export const RELEASES_KEPT = 3;
 /** While it exists the LB's health check answers 503, so the LB drains the node (tmpfs: a reboot clears it). */
 export const DRAIN_FLAG = "/run/shop/drain";
 /** While it exists every dynamic request answers 503 with the maintenance page; it survives a reboot. */

@@ -103,13 +103,11 @@ const text = {
     zoneSettingsComment: "# the zone settings stay (ssl strict): an old host without a strict-valid certificate needs SSL/TLS → Full in the dashboard",
     oldHostVar: "OLD_HOST_IP",
     deploy: "## Rolling deploy",
-    deploySteps: (d: RunbookData, lbFailover: string, first: string) => [
-      `One node at a time, in this order: ${d.deploy.order.join(" → ")}. The LB health check (${lbFailover}) takes a stopped node out of rotation.`,
-      `1. Drain the node: \`ssh ${ADMIN}@${first} sudo systemctl stop nginx\` (then the next node's address) and wait until the LB marks it unhealthy.`,
-      `2. Update the code on the node; run \`vendor/bin/shopware-deployment-helper run\` only on ${d.deploy.schedulerHost} (migrations run once).`,
-      `3. \`sudo systemctl reload ${d.shop.phpFpmUnit} && sudo systemctl start nginx\`; wait until \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP${d.loadBalancer.healthCheck.path}\` answers 200 from the LB's network.`,
-      `4. Continue with the next node. A major update needs maintenance mode instead (see above).`,
-    ],
+    deployIntro: (d: RunbookData, lbFailover: string) =>
+      `One node at a time, in this order: ${d.deploy.order.join(" → ")}. \`npm run deploy\` runs as a deploy-role user. It drains each node: the health check answers 503 and the LB takes the node out within ${lbFailover}. It then switches the node to the new release, checks the node's health through the node itself and puts it back. The deployment helper (migrations, theme, assets) runs once, on ${d.deploy.schedulerHost}. The deploy stops at the first failure, and the other nodes stay on the previous release.`,
+    deployComments: { hosts: "# the nodes' addresses, once per stack", undo: "# undo: every node back to the release before", downtime: "# planned downtime: the maintenance page on every node, the LB keeps them" },
+    deployAfter:
+      "On a node, `sudo shop-release status` shows the current and the previous release and whether the node is drained. A stopped deploy leaves its node drained: fix the node, then run `--rollback`, or run `sudo shop-release undrain` there.",
     updates: "## Update windows",
     updatesIntro: (d: RunbookData) =>
       `Security updates install unattended every day. Automatic reboots are ${d.updates.automaticReboot ? "on" : "off"}; each host has its own hour so mirrored nodes never reboot together:`,
@@ -220,13 +218,11 @@ const text = {
     zoneSettingsComment: "# die Zoneneinstellungen bleiben (ssl strict): ein Altsystem ohne streng gültiges Zertifikat braucht im Dashboard SSL/TLS → Full",
     oldHostVar: "IP_ALTSYSTEM",
     deploy: "## Rollierendes Deployment",
-    deploySteps: (d: RunbookData, lbFailover: string, first: string) => [
-      `Ein Knoten nach dem anderen, in dieser Reihenfolge: ${d.deploy.order.join(" → ")}. Der LB-Health-Check (${lbFailover}) nimmt einen gestoppten Knoten aus der Rotation.`,
-      `1. Knoten leeren: \`ssh ${ADMIN}@${first} sudo systemctl stop nginx\` (danach die Adresse des nächsten Knotens) und warten, bis der LB ihn als ungesund markiert.`,
-      `2. Code auf dem Knoten aktualisieren; \`vendor/bin/shopware-deployment-helper run\` nur auf ${d.deploy.schedulerHost} ausführen (Migrationen laufen einmal).`,
-      `3. \`sudo systemctl reload ${d.shop.phpFpmUnit} && sudo systemctl start nginx\`; warten, bis \`curl -fsS -H 'Host: ${d.hostnames[0]}' http://PRIVATE_IP${d.loadBalancer.healthCheck.path}\` aus dem LB-Netz 200 liefert.`,
-      `4. Mit dem nächsten Knoten weitermachen. Ein Major-Update braucht stattdessen den Wartungsmodus (siehe oben).`,
-    ],
+    deployIntro: (d: RunbookData, lbFailover: string) =>
+      `Ein Knoten nach dem anderen, in dieser Reihenfolge: ${d.deploy.order.join(" → ")}. \`npm run deploy\` läuft als Benutzer mit der Rolle deploy. Er nimmt jeden Knoten aus dem Verkehr: Der Health-Check antwortet 503, und der LB nimmt den Knoten innerhalb von ${lbFailover} heraus. Dann schaltet er den Knoten auf das neue Release um, prüft den Health-Check über den Knoten selbst und nimmt ihn wieder auf. Der Deployment-Helper (Migrationen, Theme, Assets) läuft einmal, auf ${d.deploy.schedulerHost}. Beim ersten Fehler hält das Deployment an, und die übrigen Knoten bleiben auf dem vorigen Release.`,
+    deployComments: { hosts: "# die Adressen der Knoten, einmal je Stack", undo: "# rückgängig: alle Knoten zurück auf das vorige Release", downtime: "# geplante Auszeit: Wartungsseite auf allen Knoten, der LB behält sie" },
+    deployAfter:
+      "Auf einem Knoten zeigt `sudo shop-release status` das aktuelle und das vorige Release und ob der Knoten aus dem Verkehr ist. Ein angehaltenes Deployment lässt seinen Knoten draußen: den Knoten reparieren, dann `--rollback` ausführen oder dort `sudo shop-release undrain`.",
     updates: "## Update-Fenster (Software-Updates)",
     updatesIntro: (d: RunbookData) =>
       `Sicherheitsupdates installieren sich täglich unbeaufsichtigt. Automatische Neustarts sind ${d.updates.automaticReboot ? "an" : "aus"}; jeder Host hat seine eigene Stunde, damit gespiegelte Knoten nie gleichzeitig neu starten:`,
@@ -389,7 +385,6 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     t.cutoverSteps,
     "",
     ...code([
-      `npm run adopt -- --stack ${d.stack} --online   # records and WAF rules the zones already have: import them first (README)`,
       `npm run adopt -- --stack ${d.stack} --online   ${t.adoptComment}`,
       `pulumi config set --path 'shop:dns.target' lb --stack ${d.stack} && pulumi up --stack ${d.stack}`,
       `for i in $(seq 90); do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' ${health}; sleep 1; done`,
@@ -400,7 +395,19 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.deploy,
     "",
-    ...t.deploySteps(d, t.healthCheck(d.loadBalancer.healthCheck), ip(app)),
+    t.deployIntro(d, t.healthCheck(d.loadBalancer.healthCheck)),
+    "",
+    ...code([
+      t.deployComments.hosts,
+      `pulumi stack output --json --stack ${d.stack} > hosts.${d.stack}.json`,
+      `npm run deploy -- --stack ${d.stack} --hosts hosts.${d.stack}.json --release ./shop-build.tar.gz`,
+      t.deployComments.undo,
+      `npm run deploy -- --stack ${d.stack} --hosts hosts.${d.stack}.json --rollback`,
+      t.deployComments.downtime,
+      `npm run deploy -- --stack ${d.stack} --hosts hosts.${d.stack}.json --maintenance on`,
+    ]),
+    "",
+    t.deployAfter,
     "",
     t.updates,
     "",

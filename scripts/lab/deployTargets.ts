@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ShopSpec } from "../../components/config";
+import { RELEASES_KEPT } from "../../components/hostconfig/release";
 import { inspectRelease, packRelease } from "../lib/deploy/release";
 import { DeployNode, rollingDeploy } from "../lib/deploy/run";
 import type { WarmOrigin } from "../lib/deploy/warm";
@@ -44,7 +45,7 @@ export async function deployInLab(spec: ShopSpec, topo: LabTopology, key: string
   const packed = packRelease(releaseDir);
   try {
     const t = labTargetsOf(spec, topo, key);
-    const report = await rollingDeploy({ spec, nodes: t.nodes, log: (line) => log(`deploy: ${line}`) }, { release: id, tarball: packed.file, releaseBytes: inspected.bytes, keep: 3 });
+    const report = await rollingDeploy({ spec, nodes: t.nodes, log: (line) => log(`deploy: ${line}`) }, { release: id, tarball: packed.file, releaseBytes: inspected.bytes, keep: RELEASES_KEPT });
     if (!report.ok) throw new Error(report.summary);
   } finally {
     packed.cleanup();

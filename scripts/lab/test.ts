@@ -9,6 +9,7 @@ import { backupScenario } from "./scenarios/backup";
 import { day2Scenario } from "./scenarios/day2";
 import { monitoringScenario } from "./scenarios/monitoring";
 import { usersScenario } from "./scenarios/users";
+import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
 export const scenarios: Scenario[] = [
@@ -19,6 +20,9 @@ export const scenarios: Scenario[] = [
   firewallScenario,
   failoverScenario,
   usersScenario,
+  rollingDeployScenario,
+  brokenDeployScenario,
+  deployAccessScenario,
   backupScenario,
   monitoringScenario,
   day2Scenario,

@@ -43,6 +43,17 @@ test("one app node: HW-1 fails", () => {
   assert.match(hw1.problems.map((x) => x.en).join("\n"), /1 app server\(s\) declared; at least 2/);
 });
 
+test("SW-3 passes from the rendered deploy path; without a deploy-role user it fails and says nobody may deploy", () => {
+  const spec = demoSpec();
+  const sw3 = row(evaluate(resources(), spec), "SW-3");
+  assert.equal(sw3.status, "pass", sw3.problems.map((p) => p.en).join("\n"));
+  assert.match(sw3.evidence.map((e) => e.en).join("\n"), /drained through \/run\/shop\/drain for 11 s before each switch; deploy users: ci-deploy; 3 releases kept/);
+  const noDeployer = { ...spec, users: spec.users.filter((u) => u.role !== "deploy") };
+  const failed = row(evaluate(resources(), noDeployer), "SW-3");
+  assert.equal(failed.status, "fail");
+  assert.match(failed.problems.map((p) => p.en).join("\n"), /no deploy-role user in shop:users/);
+});
+
 test("backups off: OPS-1 fails per server", () => {
   const mutated = resources();
   for (const r of mutated) if (r.type === T.server) r.inputs.backups = false;
