@@ -11,20 +11,32 @@ export interface NamedConnection {
   file: string;
 }
 
+const IPV4 = String.raw`\d{1,3}(?:\.\d{1,3}){3}`;
+
+/** host/port pairs as the renderers write them: DSNs and `ip:port`, env files (`X_HOST=` + `X_PORT=`), JSON (`"host": …, "port": …`). */
+function addressesIn(content: string): { ip: string; port: string }[] {
+  const found = [...content.matchAll(new RegExp(String.raw`(?<![\d.])(${IPV4}):(\d{1,5})(?!\d)`, "g"))].map((m) => ({ ip: m[1], port: m[2] }));
+  for (const m of content.matchAll(new RegExp(String.raw`^(\w+)_HOST=(${IPV4})$`, "gm"))) {
+    const port = new RegExp(String.raw`^${m[1]}_PORT=(\d{1,5})$`, "m").exec(content);
+    if (port) found.push({ ip: m[2], port: port[1] });
+  }
+  for (const m of content.matchAll(new RegExp(String.raw`"host":\s*"(${IPV4})",\s*"port":\s*(\d{1,5})`, "g"))) found.push({ ip: m[1], port: m[2] });
+  return found;
+}
+
 /**
- * Every private connection a node's rendered bundle names (DSNs such as
- * `redis://…@10.0.1.3:6380/0` and bare `10.0.1.3:3306` pairs), read from the rendered files
+ * Every private connection a node's rendered bundle names, read from the rendered files
  * themselves, not from the design: the firewall probes are derived from this list.
  */
 export function namedConnections(spec: ShopSpec, node: NodeSpec): NamedConnection[] {
   const byIp = new Map(spec.nodes.map((n) => [n.privateIp, n.name]));
   const seen = new Map<string, NamedConnection>();
   for (const f of renderHostBundle(spec, node).files)
-    for (const m of f.content.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})(?!\d)/g)) {
-      const to = byIp.get(m[1]);
+    for (const { ip, port } of addressesIn(f.content)) {
+      const to = byIp.get(ip);
       if (!to || to === node.name) continue;
-      const key = `${m[1]}:${m[2]}`;
-      if (!seen.has(key)) seen.set(key, { from: node.name, to, toIp: m[1], port: Number(m[2]), file: f.path });
+      const key = `${ip}:${port}`;
+      if (!seen.has(key)) seen.set(key, { from: node.name, to, toIp: ip, port: Number(port), file: f.path });
     }
   return [...seen.values()].sort((a, b) => a.to.localeCompare(b.to) || a.port - b.port);
 }

@@ -27,3 +27,13 @@ test("the demo app node's .env.local names the cache Redis on 6380, the sessions
   const ports = new Set(namedConnections(spec, app).map((c) => c.port));
   for (const p of [3306, 6379, 6380]) assert.ok(ports.has(p), `port ${p} named`);
 });
+
+test("the replica's db.env names the primary (X_HOST= and X_PORT= lines), so replication is probed too", () => {
+  const spec = stackSpec("demo");
+  const replica = spec.nodes.find((n) => n.roles.includes("db-replica"))!;
+  const primary = spec.nodes.find((n) => n.roles.includes("db-primary"))!;
+  assert.deepEqual(
+    namedConnections(spec, replica).map((c) => `${c.to}:${c.port} ${c.file}`),
+    [`${primary.name}:3306 /etc/shop/db.env`],
+  );
+});
