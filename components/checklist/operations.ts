@@ -1,6 +1,6 @@
-import { dbPrimary, dbReplicas, serverTypes } from "../config";
+import { appNodes, dbPrimary, dbReplicas, serverTypes } from "../config";
 import { delivered, merge } from "./hostChecks";
-import { ofType, serverOf, str, T } from "./resources";
+import { bundleFiles, ofType, serverOf, str, T } from "./resources";
 import { l, list } from "./text";
 import type { ChecklistRule, Lang, Problem } from "./types";
 
@@ -98,6 +98,15 @@ export const runbook: ChecklistRule = {
         });
     const hosts = spec.nodes.map((n) => n.name).join(", ");
     evidence.push(l(`hosts in the runbook: ${hosts}`, `Hosts im Betriebshandbuch: ${hosts}`));
+    // Where order mails go is server data too: read from the rendered .env.local and the declared records.
+    const dsnOn = appNodes(spec).filter((n) => bundleFiles(ctx, n.name, /\/\.env\.local$/).some((f) => /^MAILER_DSN=/m.test(f.content)));
+    const txt = ofType(ctx, T.dnsRecord).filter((r) => r.inputs.type === "TXT").map((r) => str(r.inputs.name));
+    const records = txt.length ? txt.join(", ") : "none";
+    evidence.push(
+      dsnOn.length
+        ? l(`order mails: MAILER_DSN (secret) in .env.local on ${dsnOn.map((n) => n.name).join(", ")}, sender ${spec.mail?.sender}; SPF/DKIM/DMARC records: ${records}`, `Bestellmails: MAILER_DSN (geheim) in .env.local auf ${dsnOn.map((n) => n.name).join(", ")}, Absender ${spec.mail?.sender}; SPF/DKIM/DMARC-Einträge: ${records}`)
+        : l("order mails: not configured (shop:mail): Shopware uses the Admin's mailer settings, and Hetzner Cloud blocks outbound 25 and 465", "Bestellmails: nicht konfiguriert (shop:mail): Shopware nutzt die Mailer-Einstellungen der Administration, und Hetzner Cloud sperrt ausgehend 25 und 465"),
+    );
     return { evidence, problems };
   },
 };

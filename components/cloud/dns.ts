@@ -37,6 +37,34 @@ export function recordTargets(target: string, lbIpv4: pulumi.Input<string>, lbIp
   return [{ type: parseIpv4(target) === undefined ? "AAAA" : "A", content: target }];
 }
 
+/** A mail record in the sender's zone: SPF at the apex, DKIM under <selector>._domainkey, DMARC at _dmarc. */
+export interface MailRecord {
+  zoneId: string;
+  name: string;
+  content: string;
+  /** Resource name, stable per record: changing a value updates it in place. */
+  id: string;
+}
+
+/** TXT content as quoted strings of at most 255 characters each (RFC 1035 §3.3.14): a 2048-bit DKIM key needs two. */
+export function txtContent(value: string): string {
+  return (value.match(/.{1,255}/g) ?? [""]).map((chunk) => `"${chunk}"`).join(" ");
+}
+
+/** The stack's SPF, DKIM and DMARC records, when given; validation put the sender in one of the zones. */
+export function mailRecords(spec: ShopSpec): MailRecord[] {
+  const mail = spec.mail;
+  if (!mail) return [];
+  const domainName = mail.sender.split("@")[1].toLowerCase();
+  const zone = spec.domains.find((d) => d.zone === domainName);
+  if (!zone) return [];
+  return [
+    ...(mail.spf ? [{ id: `${domainName}-mail-spf`, name: domainName, content: mail.spf }] : []),
+    ...mail.dkim.map((k) => ({ id: `${domainName}-mail-dkim-${k.selector}`, name: `${k.selector}._domainkey.${domainName}`, content: k.value })),
+    ...(mail.dmarc ? [{ id: `${domainName}-mail-dmarc`, name: `_dmarc.${domainName}`, content: mail.dmarc }] : []),
+  ].map((r) => ({ ...r, zoneId: zone.zoneId }));
+}
+
 /** Whether the stack owns the zone settings: only once its names point at the LB. */
 export function managesZoneSettings(spec: ShopSpec): boolean {
   return spec.dns.target === "lb";
@@ -86,6 +114,14 @@ export class ShopDns extends pulumi.ComponentResource {
             ),
           );
     }
+    for (const r of mailRecords(spec))
+      this.records.push(
+        new cloudflare.DnsRecord(
+          r.id,
+          { zoneId: r.zoneId, name: r.name, type: "TXT", content: txtContent(r.content), ttl: 3600, proxied: false, comment: `${spec.customer}/${spec.stack}: mail, managed by the shop blueprint` },
+          { parent: this },
+        ),
+      );
     this.registerOutputs({ records: this.records.map((r) => r.name) });
   }
 }

@@ -35,6 +35,7 @@ export class ShopSecrets extends pulumi.ComponentResource {
     }
     if (spec.backup.heartbeatUrl) values.BACKUP_HEARTBEAT_URL = fromConfig(spec.backup.heartbeatUrl);
     if (spec.monitoring.heartbeatUrl) values.MONITORING_HEARTBEAT_URL = fromConfig(spec.monitoring.heartbeatUrl);
+    if (spec.mail) values.MAILER_DSN = fromConfig(spec.mail.dsn);
     this.values = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)]));
     this.registerOutputs({});
   }

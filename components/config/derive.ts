@@ -182,6 +182,7 @@ export function deriveSpec(config: StackConfig, stack: string, project: string):
     monitoring: config.monitoring,
     php: config.php,
     media: config.media,
+    mail: config.mail,
     appSecret: config.appSecret,
     updates: config.updates,
     waivers,

@@ -280,6 +280,28 @@ export const stackConfigSchema = z.strictObject({
     accessKey: secretValue,
     secretKey: secretValue,
   }),
+  /**
+   * Outgoing mail (order confirmations). Hetzner Cloud blocks outbound 25 and 465, so the DSN
+   * submits to a relay on 587 (or uses a provider's HTTP API). The records go into the zone of
+   * the sender's domain, which must be one of shop:domains.
+   */
+  mail: z
+    .strictObject({
+      dsn: secretValue,
+      sender: email,
+      spf: z.string().max(450).regex(/^v=spf1( [A-Za-z0-9:._/+=~?-]+)+$/, { error: "an SPF record such as \"v=spf1 include:spf.example.net -all\"" }).optional(),
+      dkim: z
+        .array(
+          z.strictObject({
+            selector: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "a DNS label such as mail2026" }),
+            value: z.string().max(2048).regex(/^v=DKIM1;[ A-Za-z0-9;=+/]+$/, { error: "a DKIM record such as \"v=DKIM1; k=rsa; p=MIIB…\"" }),
+          }),
+        )
+        .max(4)
+        .default([]),
+      dmarc: z.string().max(450).regex(/^v=DMARC1;( ?[a-z]+=[A-Za-z0-9:@._!,%+-]+;?)+$/, { error: "a DMARC record such as \"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.de\"" }).optional(),
+    })
+    .optional(),
   /** Shopware APP_SECRET; generated when unset. */
   appSecret: secretValue.optional(),
   updates: z
@@ -306,7 +328,8 @@ export const secretPaths = [
   "monitoring.webhooks[].routingKey",
   "monitoring.heartbeatUrl",
   "backup.heartbeatUrl",
+  "mail.dsn",
 ] as const;
 
 /** Secrets without which the real engine cannot deploy; offline they become placeholders. */
-export const requiredSecretPaths = ["media.accessKey", "media.secretKey", "monitoring.webhooks[].url", "monitoring.heartbeatUrl"] as const;
+export const requiredSecretPaths = ["media.accessKey", "media.secretKey", "monitoring.webhooks[].url", "monitoring.heartbeatUrl", "mail.dsn"] as const;

@@ -79,6 +79,7 @@ export interface ShopSpec {
   monitoring: StackConfig["monitoring"];
   php: StackConfig["php"];
   media: StackConfig["media"];
+  mail?: StackConfig["mail"];
   appSecret?: SecretString;
   updates: StackConfig["updates"];
   /** Every accepted exception, with its reason, for the audit. */

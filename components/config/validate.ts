@@ -184,6 +184,13 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
 
   secretValueChecks(config, problems);
 
+  const mail = config.mail;
+  if (mail && (mail.spf || mail.dkim.length || mail.dmarc)) {
+    const senderDomain = mail.sender.split("@")[1].toLowerCase();
+    if (!config.domains.some((d) => d.zone === senderDomain))
+      problems.add(["mail", "sender"], `an address at one of the zones in shop:domains (${config.domains.map((d) => d.zone).join(", ")}): mail.spf, mail.dkim and mail.dmarc go into the sender's zone`);
+  }
+
   const backupLocation = config.backup.location ?? config.locations[0];
   if (networkZoneOf[backupLocation] !== zones[0]) warnings.push(`backup.location ${backupLocation} is outside the servers' network zone`);
 
@@ -222,6 +229,34 @@ function secretValueChecks(config: StackConfig, problems: ProblemList): void {
     check(["monitoring", "webhooks", i, "url"], h.url, false);
     check(["monitoring", "webhooks", i, "routingKey"], h.routingKey, false);
   });
+  if (config.mail) {
+    check(["mail", "dsn"], config.mail.dsn, true);
+    const why = mailDsnProblem(config.mail.dsn.reveal());
+    if (why) problems.add(["mail", "dsn"], why, config.mail.dsn);
+  }
+}
+
+/** Ports Hetzner Cloud blocks outbound (SMTP and SMTPS): a relay must be reached on 587. */
+export const BLOCKED_MAIL_PORTS = ["25", "465"];
+
+/**
+ * Why a Symfony Mailer DSN cannot deliver from a Hetzner Cloud server, or undefined. SMTP
+ * transports need an explicit port (smtp defaults to 25, smtps and most providers' +smtp to
+ * 465, both blocked); API transports (ses+api://, sendgrid+api://, …) use HTTPS.
+ */
+export function mailDsnProblem(value: string): string | undefined {
+  if (value.startsWith(OFFLINE_SECRET_MARKER)) return undefined;
+  const allowed = "a Symfony Mailer DSN that submits on 587 (smtp://user:password@relay.example:587) or a provider's API (such as ses+api://KEY:SECRET@default)";
+  const m = /^([a-z0-9]+(?:\+[a-z0-9]+)?):\/\/([^?]+)/.exec(value);
+  if (!m) return allowed;
+  const scheme = m[1];
+  if (["null", "native", "sendmail"].includes(scheme)) return `${allowed}: ${scheme}:// needs a local mail server that delivers on port 25, which Hetzner Cloud blocks outbound`;
+  if (!/(^|\+)smtps?$/.test(scheme)) return undefined;
+  const hostPort = m[2].slice(m[2].lastIndexOf("@") + 1).split("/")[0];
+  const port = /:(\d{1,5})$/.exec(hostPort)?.[1];
+  if (!port) return `${allowed}: name the port; without one ${scheme} uses 25 or 465, which Hetzner Cloud blocks outbound`;
+  if (BLOCKED_MAIL_PORTS.includes(port)) return `${allowed}: port ${port} is blocked outbound on Hetzner Cloud`;
+  return undefined;
 }
 
 export function parseConfig(raw: unknown, problems: ProblemList): StackConfig | undefined {

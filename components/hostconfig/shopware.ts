@@ -81,6 +81,8 @@ function envLocal(spec: ShopSpec): string {
     `S3_PUBLIC_URL=${publicUrl}`,
     "S3_ACCESS_KEY={{secret:MEDIA_ACCESS_KEY}}",
     "S3_SECRET_KEY={{secret:MEDIA_SECRET_KEY}}",
+    // Order mails: a relay on 587 (Hetzner blocks 25 and 465). Unset, Shopware uses the Admin's mailer settings.
+    ...(spec.mail ? ["MAILER_DSN={{secret:MAILER_DSN}}"] : []),
     "",
   ].join("\n");
 }
@@ -109,7 +111,7 @@ const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
   owner: "root:www-data",
   content: envLocal(spec),
   template: true,
-  secrets: ENV_LOCAL_SECRETS,
+  secrets: [...ENV_LOCAL_SECRETS, ...(spec.mail ? ["MAILER_DSN"] : [])],
   restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
 });
 

@@ -38,6 +38,8 @@ export function labSecrets(names: LabNames, spec: ShopSpec, topo: LabTopology): 
     BACKUP_HEARTBEAT_URL: `${sink}/heartbeat/backup`,
     MONITORING_HEARTBEAT_URL: `${sink}/heartbeat/monitoring`,
   };
+  // No mail relay is stood in yet: a DSN to this machine's loopback on 587 that nothing answers.
+  if (spec.mail) shared.MAILER_DSN = `smtp://lab:${password()}@127.0.0.1:587`;
   for (const hook of spec.monitoring.webhooks) {
     shared[webhookSecretName(hook.name, "URL")] = `${sink}/hook/${hook.name}`;
     if (hook.type === "pagerduty") shared[webhookSecretName(hook.name, "ROUTING_KEY")] = password(32);

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { buildSpec, listStacks, readStackFile, ShopSpec, stackFilePath } from "../../components/config";
+import { buildSpec, listStacks, readStackFile, SecretString, ShopSpec, stackFilePath } from "../../components/config";
 import { parse, stringify } from "yaml";
 import { run, RunResult } from "./tools";
 import { TS_NODE_ARGS } from "../../scripts/lib/cli";
@@ -44,4 +44,19 @@ export function planCli(args: string[], outDir: string): RunResult {
 
 export function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+}
+
+/** The smallest valid raw `shop:*` tree: the keys without defaults, secrets as the real engine hands them over. */
+export function minimalRaw(): Record<string, unknown> {
+  return {
+    customer: "minimal-shop",
+    domains: [{ zone: "minimal.de", zoneId: "0123456789abcdef0123456789abcdef" }],
+    adminCidrs: ["198.51.100.1/32"],
+    contacts: {
+      owner: { name: "Owner", email: "o@minimal.de", phone: "+49 30 111111" },
+      onCall: { name: "On call", email: "c@minimal.de", phone: "+49 30 222222" },
+    },
+    monitoring: { webhooks: [{ name: "ops", type: "generic", url: new SecretString("https://hooks.example/x") }] },
+    media: { endpoint: "https://fsn1.your-objectstorage.com", bucket: "minimal-media", accessKey: new SecretString("a"), secretKey: new SecretString("b") },
+  };
 }

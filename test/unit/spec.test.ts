@@ -15,7 +15,7 @@ import {
   SecretString,
   supportedCombinations,
 } from "../../components/config";
-import { allStacks, STACKS_DIR, stackSpec } from "../helpers/stacks";
+import { allStacks, minimalRaw, STACKS_DIR, stackSpec } from "../helpers/stacks";
 
 const TODAY = new Date("2026-11-22");
 
@@ -35,17 +35,7 @@ test("every stack in stacks/ validates", () => {
 });
 
 test("defaults: standard profile, debian-12, ccx types, protection in production", () => {
-  const minimal = {
-    customer: "minimal-shop",
-    domains: [{ zone: "minimal.de", zoneId: "0123456789abcdef0123456789abcdef" }],
-    adminCidrs: ["198.51.100.1/32"],
-    contacts: {
-      owner: { name: "Owner", email: "o@minimal.de", phone: "+49 30 111111" },
-      onCall: { name: "On call", email: "c@minimal.de", phone: "+49 30 222222" },
-    },
-    monitoring: { webhooks: [{ name: "ops", type: "generic", url: new SecretString("https://hooks.example/x") }] },
-    media: { endpoint: "https://fsn1.your-objectstorage.com", bucket: "minimal-media", accessKey: new SecretString("a"), secretKey: new SecretString("b") },
-  };
+  const minimal = minimalRaw();
   const { spec } = build(minimal, "mini");
   assert.equal(spec.profile, "standard");
   assert.equal(spec.image, "debian-12");
