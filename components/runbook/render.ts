@@ -78,7 +78,7 @@ const text = {
     liveDb: "Restore over the live database on the primary (the dump streams from the replica's repository)",
     files: "Restore files of an app node into a directory, then copy back what is needed",
     lostHost: (stack: string) =>
-      `A host is lost: \`pulumi up --stack ${stack}\` recreates it with the same name, IP and bundle; then restore the database and files as above. The Hetzner server backup of a host can be restored in the Hetzner console (crash-consistent only).`,
+      `A host is lost. Its private IP and bundle come back, but its public IPv4/IPv6 are new (no Primary IPs): read them with \`pulumi stack output hosts --stack ${stack}\`. The LB and the app use private IPs, so only SSH and your own allow-lists see the change. Deleted outside Pulumi: \`pulumi up --refresh --stack ${stack}\` notices that and creates it again. Broken but still there: delete protection is on in production, so first run \`hcloud server disable-protection NAME delete rebuild\`, then \`pulumi up --replace URN --stack ${stack}\` (the URN is in \`pulumi stack --show-urns\`); the new server gets protection back. A lost DB primary: fail over first (next section). Then restore the database and files as above. A host's Hetzner server backup can also be restored in the Hetzner console (crash-consistent only).`,
     failover: "## Database: promote the replica to primary",
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
@@ -193,7 +193,7 @@ const text = {
     liveDb: "Über die produktive Datenbank auf dem Primary wiederherstellen (der Dump kommt aus dem Repository der Replica)",
     files: "Dateien eines App-Knotens in ein Verzeichnis wiederherstellen und das Benötigte zurückkopieren",
     lostHost: (stack: string) =>
-      `Ein Host ist verloren: \`pulumi up --stack ${stack}\` legt ihn mit gleichem Namen, gleicher IP und gleichem Bundle neu an; danach Datenbank und Dateien wie oben wiederherstellen. Das Hetzner-Serverbackup eines Hosts lässt sich in der Hetzner-Konsole zurückspielen (nur absturzkonsistent).`,
+      `Ein Host ist verloren. Private IP und Bundle kommen wieder, aber die öffentlichen IPv4/IPv6 sind neu (keine Primary IPs): mit \`pulumi stack output hosts --stack ${stack}\` nachlesen. LB und App nutzen private IPs, die Änderung betrifft also nur SSH und eigene Freigabelisten. Außerhalb von Pulumi gelöscht: \`pulumi up --refresh --stack ${stack}\` bemerkt das und legt ihn neu an. Defekt, aber noch vorhanden: In Produktion ist der Löschschutz an, also zuerst \`hcloud server disable-protection NAME delete rebuild\` ausführen, dann \`pulumi up --replace URN --stack ${stack}\` (die URN steht in \`pulumi stack --show-urns\`); der neue Server bekommt den Schutz wieder. Ein verlorener DB-Primary: zuerst umschalten (nächster Abschnitt). Danach Datenbank und Dateien wie oben wiederherstellen. Das Hetzner-Serverbackup eines Hosts lässt sich auch in der Hetzner-Konsole zurückspielen (nur absturzkonsistent).`,
     failover: "## Datenbank: Replica zum Primary hochstufen",
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica

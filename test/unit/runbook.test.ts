@@ -6,7 +6,7 @@ import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { markdown } from "../../components/hostconfig/escape";
 import { buildRunbook } from "../../components/runbook/data";
 import { renderRunbook } from "../../components/runbook/render";
-import { TEST_PROVENANCE } from "../helpers/checklist";
+import { scriptCli, TEST_PROVENANCE } from "../helpers/checklist";
 import { allStacks, ROOT, stackSpec } from "../helpers/stacks";
 
 /** Addresses as the stack outputs would carry them (TEST-NET, one per host). */
@@ -30,8 +30,23 @@ for (const stack of allStacks())
       assert.ok(md.includes(`pulumi config set --path 'shop:dns.target' lb --stack ${stack}`), "cutover command");
       assert.ok(md.includes("RESET SLAVE ALL"), "promotion");
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
+      assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");
+      for (const fact of [`pulumi up --refresh --stack ${stack}`, "hcloud server disable-protection NAME delete rebuild", `pulumi up --replace URN --stack ${stack}`])
+        assert.ok(md.includes(fact), `${lang}: the lost-host procedure lacks ${fact}`);
     }
   });
+
+test("every npm run deploy option in the runbook is one the deploy CLI's --help lists", () => {
+  const help = scriptCli("deploy", ["--help"]);
+  assert.equal(help.status, 0, help.stderr);
+  const known = new Set([...help.stdout.matchAll(/^  --([a-z-]+)/gm)].map((m) => m[1]));
+  assert.ok(known.has("release") && known.has("rollback"));
+  const spec = stackSpec("demo");
+  const md = renderRunbook(buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "en", TEST_PROVENANCE);
+  const calls = md.split("\n").filter((l) => l.startsWith("npm run deploy -- "));
+  assert.ok(calls.length >= 3, "the runbook shows deploy, rollback and maintenance");
+  for (const call of calls) for (const [, opt] of call.matchAll(/--([a-z-]+)/g)) assert.ok(known.has(opt), `the runbook uses --${opt}, which npm run deploy does not have: ${call}`);
+});
 
 test("every shop-restore call in the runbook is a subcommand and option the real script accepts", () => {
   const script = fs.readFileSync(path.join(ROOT, "components", "files", "shop-restore.sh"), "utf8");
