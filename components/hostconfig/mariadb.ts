@@ -67,12 +67,18 @@ read_only = ON`
 `;
 }
 
-/** What the 60-mariadb-bootstrap hook reads; passwords stay in secrets.env. */
+/** Rebuilds a replica from a hot copy of the primary at its GTID position (components/files/shop-db-reseed.sh). */
+export const RESEED_TOOL = "/usr/local/sbin/shop-db-reseed";
+const MARIADB_DATADIR = "/var/lib/mysql";
+
+/** What the 60-mariadb-bootstrap hook and shop-db-reseed read; passwords stay in secrets.env. */
 function dbEnv(spec: ShopSpec, node: NodeSpec): string {
   const primary = dbPrimary(spec);
   return [
     `DB_ROLE=${node.roles.includes("db-primary") ? "primary" : "replica"}`,
     "DB_SOCKET=/run/mysqld/mysqld.sock",
+    // Debian's datadir; shop-db-reseed swaps it for a fresh copy of the primary.
+    `DB_DATADIR=${MARIADB_DATADIR}`,
     `DB_NAME=${SHOP_DB_NAME}`,
     `DB_SHOP_USER=${SHOP_DB_USER}`,
     `DB_REPLICATION_USER=${REPLICATION_USER}`,
@@ -98,5 +104,6 @@ export const mariadb: BundleRenderer = (spec, node) => {
       // It creates the shop and replication users on the primary; a replica connects with the latter.
       secrets: ["DB_SHOP_PASSWORD", "DB_REPLICATION_PASSWORD"],
     },
+    { path: RESEED_TOOL, mode: "0755", owner: "root:root", content: readShopFile("shop-db-reseed.sh") },
   ];
 };

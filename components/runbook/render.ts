@@ -1,3 +1,4 @@
+import { RESEED_TOOL } from "../hostconfig/mariadb";
 import { isDocumentationAddress } from "../config";
 import { markdown } from "../hostconfig/escape";
 import { provenanceLines } from "../checklist/text";
@@ -92,6 +93,9 @@ const text = {
             `6. Later, rebuild ${primary.name} as the new replica from a fresh dump and swap the roles in the stack file.`,
           ]
         : [`This stack has no replica: restore the database from the backup (see above).`],
+    reseed: "## Database: rebuild a replica",
+    reseedIntro: (replica: string) =>
+      `A replica that lost its data, or one built after the primary's binlogs expired, cannot replay from the first binlog: \`SHOW SLAVE STATUS\` shows error 1236. Re-seed ${replica} from a hot copy of the primary, at the copy's GTID position. The primary keeps serving. The stream passes through your two SSH sessions, so no port opens between the DB nodes. \`receive\` refuses to run on a node configured as the primary, and it keeps the old datadir beside the new one as \`/var/lib/mysql.before-reseed\`:`,
     cutover: "## Cutover and rollback",
     cutoverNow: (d: RunbookData) =>
       d.dns.target === "lb"
@@ -207,6 +211,9 @@ const text = {
             `6. Danach ${primary.name} aus einem frischen Dump als neue Replica aufbauen und die Rollen in der Stack-Datei tauschen.`,
           ]
         : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
+    reseed: "## Datenbank: Replica neu aufbauen",
+    reseedIntro: (replica: string) =>
+      `Eine Replica, die ihre Daten verloren hat oder nach dem Ablauf der Binlogs des Primary aufgebaut wird, kann nicht ab dem ersten Binlog nachspielen: \`SHOW SLAVE STATUS\` zeigt Fehler 1236. ${replica} aus einer laufenden Kopie des Primary an deren GTID-Position neu befüllen. Der Primary bedient weiter. Der Datenstrom läuft durch deine zwei SSH-Sitzungen, zwischen den DB-Knoten öffnet sich also kein Port. \`receive\` verweigert sich auf einem Knoten, der als Primary konfiguriert ist, und behält das alte Datenverzeichnis daneben als \`/var/lib/mysql.before-reseed\`:`,
     cutover: "## Umschaltung (Cutover) und Rückfallweg",
     cutoverNow: (d: RunbookData) =>
       d.dns.target === "lb"
@@ -378,6 +385,9 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     ...t.failoverSteps(d, primary, replica, ip),
     "",
+    ...(replica
+      ? [t.reseed, "", t.reseedIntro(replica.name), "", ...code([`ssh ${ADMIN}@${ip(primary)} sudo ${RESEED_TOOL} send | ssh ${ADMIN}@${ip(replica)} sudo ${RESEED_TOOL} receive`]), ""]
+      : []),
     t.cutover,
     "",
     t.cutoverNow(d),

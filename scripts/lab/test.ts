@@ -9,6 +9,7 @@ import { backupScenario } from "./scenarios/backup";
 import { day2Scenario } from "./scenarios/day2";
 import { monitoringScenario } from "./scenarios/monitoring";
 import { usersScenario } from "./scenarios/users";
+import { reseedScenario } from "./scenarios/reseed";
 import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
@@ -26,6 +27,7 @@ export const scenarios: Scenario[] = [
   backupScenario,
   monitoringScenario,
   day2Scenario,
+  reseedScenario,
 ];
 
 /** `--only 3,6`: the scenarios with these ids, in run order; a string names what is wrong. */

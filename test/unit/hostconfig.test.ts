@@ -136,3 +136,13 @@ test("each host receives only the shared secrets its renderers declare", () => {
   assert.ok(!replica.includes("APP_SECRET") && !replica.includes("REDIS_PASSWORD"), `the replica runs neither Shopware nor Redis: ${replica.join()}`);
   assert.ok(received("demo-db-1").includes("REDIS_PASSWORD"), "the Redis host gets its password");
 });
+
+test("shop-db-reseed is on every DB node and nowhere else, with the datadir it swaps in db.env", () => {
+  const spec = stackSpec("demo");
+  for (const node of spec.nodes) {
+    const files = renderHostBundle(spec, node).files;
+    const isDb = node.roles.some((r) => r.startsWith("db-"));
+    assert.equal(files.some((f) => f.path === "/usr/local/sbin/shop-db-reseed" && f.mode === "0755"), isDb, node.name);
+    if (isDb) assert.match(files.find((f) => f.path === "/etc/shop/db.env")!.content, /^DB_DATADIR=\/var\/lib\/mysql$/m);
+  }
+});

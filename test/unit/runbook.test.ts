@@ -31,6 +31,8 @@ for (const stack of allStacks())
       assert.ok(md.includes("RESET SLAVE ALL"), "promotion");
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
       assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");
+      if (spec.nodes.some((n) => n.roles.includes("db-replica")))
+        assert.match(md, /sudo \/usr\/local\/sbin\/shop-db-reseed send \| ssh \S+ sudo \/usr\/local\/sbin\/shop-db-reseed receive/, `${lang}: the replica re-seed`);
       for (const fact of [`pulumi up --refresh --stack ${stack}`, "hcloud server disable-protection NAME delete rebuild", `pulumi up --replace URN --stack ${stack}`])
         assert.ok(md.includes(fact), `${lang}: the lost-host procedure lacks ${fact}`);
     }
