@@ -18,15 +18,16 @@ datadir="${SHOP_ROOT:-}${DB_DATADIR:-/var/lib/mysql}"
 bootstrap="${SHOP_ROOT:-}/usr/local/lib/shop/apply.d/60-mariadb-bootstrap"
 
 die() { echo "shop-db-reseed: $*" >&2; exit 1; }
+# mariadb-backup logs every file it copies: keep its errors and its final line.
+progress_only() { grep -E 'completed OK|[Ee]rror:|\[ERROR\]|FATAL' || true; }
 sql() { mariadb --socket="$DB_SOCKET" --user=root --batch --skip-column-names; }
 
 send() {
   [[ $DB_ROLE == primary ]] || die "send runs on the primary; this node is the $DB_ROLE"
   [[ -t 1 ]] && die "send writes a binary stream: pipe it into 'shop-db-reseed receive' on the replica"
-  local tmp
-  tmp=$(mktemp -d)
-  trap 'rm -rf -- "$tmp"' EXIT
-  mariadb-backup --backup --stream=xbstream --socket="$DB_SOCKET" --user=root --target-dir="$tmp" 2> >(grep -E 'error|Error|completed OK' >&2)
+  backup_tmp=$(mktemp -d)
+  trap 'rm -rf -- "$backup_tmp"' EXIT
+  mariadb-backup --backup --stream=xbstream --socket="$DB_SOCKET" --user=root --target-dir="$backup_tmp" 2> >(progress_only >&2)
 }
 
 # The GTID position the copy reached (mariadb-backup writes it next to the data; the file's name
@@ -47,14 +48,20 @@ receive() {
   mkdir -p "$staging"
   mbstream -x -C "$staging"
   [[ -n $(ls -A "$staging") ]] || die "the stream was empty: did send fail on the primary?"
-  mariadb-backup --prepare --target-dir="$staging" 2> >(grep -E 'error|Error|completed OK' >&2)
+  mariadb-backup --prepare --target-dir="$staging" 2> >(progress_only >&2)
   gtid=$(copy_gtid "$staging")
   [[ $gtid =~ ^[0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*$ ]] || die "the copy's GTID position '$gtid' is not a GTID list"
   chown -R mysql:mysql "$staging"
+  # Socket activation would start MariaDB on a half-swapped datadir: stop the socket first.
+  local socket_unit
+  socket_unit=$(systemctl is-active mariadb.socket 2>/dev/null || true)
+  [[ $socket_unit == active ]] && systemctl stop mariadb.socket
   systemctl stop mariadb.service
   rm -rf -- "$before"
   mv -- "$datadir" "$before"
   mv -- "$staging" "$datadir"
+  # The socket before the service, so the service takes its sockets from it as at boot.
+  [[ $socket_unit == active ]] && systemctl start mariadb.socket
   systemctl start mariadb.service
   # The copy is the primary's data with no replica settings of its own: position, then replication.
   sql <<SQL

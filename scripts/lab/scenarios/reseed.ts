@@ -46,7 +46,7 @@ export const reseedScenario: Scenario = {
     const started = Date.now();
     const r = await runAsync("bash", ["-o", "pipefail", "-c", `${ssh(primary, `sudo -n ${RESEED_TOOL} send`)} | ${ssh(replica!, `sudo -n ${RESEED_TOOL} receive`)}`], { allowFail: true, timeoutMs: 240_000 });
     const seconds = (Date.now() - started) / 1000;
-    check(r.status === 0, `the re-seed failed (exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    check(r.status === 0, `the re-seed failed (exit ${r.status}): ${r.stderr.trim().split("\n").filter((l) => !/completed OK|can still be activated|mariadb\.socket/.test(l)).slice(-6).join(" | ")}`);
     const line = r.stdout.trim().split("\n").pop() ?? "";
     check(sql(replica!, `SELECT COUNT(*) FROM ${SHOP_DB_NAME}.lab_reseed`) === "3", "the re-seeded replica lacks the rows written before");
     sql(primary, `INSERT INTO ${SHOP_DB_NAME}.lab_reseed VALUES (4, 'after')`);
