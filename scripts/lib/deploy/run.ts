@@ -220,7 +220,7 @@ export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promi
       return finish(ctx, { ...base, ok: false, steps: steps.records, failure: { node: f.node, step: f.step, detail: f.message }, after }, started, (s) =>
         `deploy ${opts.release}: FAILED on ${name} at "${f.step}" after ${s.toFixed(1)} s: ${f.message}. ` +
           (switched ? `${name} stays drained on ${opts.release}; ` : `${name} is undrained on ${after[name]}; `) +
-          (untouched.length ? `${untouched.join(", ")} still serve ${untouched.map((u) => after[u]).join(", ")}; ` : "") +
+          untouched.map((u) => `${u} still serves ${after[u]}; `).join("") +
           `undo with: npm run deploy -- --stack ${ctx.spec.stack} --rollback`,
       );
     }
