@@ -30,8 +30,17 @@ export const reseedScenario: Scenario = {
 
     // An empty replica, and a primary whose old binlogs are purged (what 7 days of expiry do).
     inHostOk(ctx, replica!, ["bash", "-c", "systemctl stop mariadb && rm -rf /var/lib/mysql && mariadb-install-db --user=mysql --datadir=/var/lib/mysql --auth-root-authentication-method=socket --skip-test-db >/dev/null && systemctl start mariadb"], 120_000);
+    // MariaDB keeps a binlog that a dump thread still reads: end the wiped replica's old
+    // connection first, then purge until only the current binlog is left.
     const current = sql(primary, "FLUSH BINARY LOGS; SHOW MASTER STATUS").split("\t")[0];
-    sql(primary, `PURGE BINARY LOGS TO '${current}'`);
+    let binlogs = 0;
+    for (let i = 0; i < 30 && binlogs !== 1; i++) {
+      for (const id of sql(primary, "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").split("\n").filter(Boolean)) sql(primary, `KILL ${Number(id)}`);
+      sql(primary, `PURGE BINARY LOGS TO '${current}'`);
+      binlogs = sql(primary, "SHOW BINARY LOGS").split("\n").filter(Boolean).length;
+      if (binlogs !== 1) await sleep(1000);
+    }
+    check(binlogs === 1, `the primary still keeps ${binlogs} binlogs after PURGE BINARY LOGS TO '${current}'`);
     inHostOk(ctx, replica!, [BOOTSTRAP]);
     let ioError = "";
     for (let i = 0; i < 40 && !ioError; i++) {
