@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, isStackName, readStackFile, STACK_NAME_RULE, stackFilePath } from "../components/config";
 import { stackOutDir } from "./lib/outDir";
-import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
+import { CommandSpec, fail, parseCommand, runMain, shellQuote } from "./lib/cli";
 
 const ADOPT_COMMAND: CommandSpec = {
   command: "npm run adopt --",
@@ -41,7 +41,7 @@ runMain(async () => {
 
   const stackFile = readStackFile(file ?? stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack!), stack);
   const { spec } = buildSpec(stackFile.raw, { stack: stackFile.stack });
-  const { parseRecords, parseRulesets, planAdoption, shellQuote } = await import("./lib/adoption");
+  const { parseRecords, parseRulesets, planAdoption } = await import("./lib/adoption");
 
   const records = typeof flags.records === "string" ? flags.records.split(",").flatMap((f) => parseRecords(readInput(f), f)) : [];
   const rulesets = new Map<string, ReturnType<typeof parseRulesets>>();

@@ -207,4 +207,3 @@ export function planAdoption(
 }
 
 /** Shell-quotes a value for the printed commands (names come from the program, ids are hex). */
-export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

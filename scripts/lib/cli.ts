@@ -23,6 +23,9 @@ export function writeAllSync(fd: number, text: string): void {
   }
 }
 
+/** A word for a POSIX shell command line, single-quoted. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 /** Exit with the message, flushed: bad input never shows a stack trace (D10). */
 export function exitWith(code: number, fd: 1 | 2, message: string): never {
   writeAllSync(fd, message.endsWith("\n") ? message : `${message}\n`);

@@ -34,7 +34,7 @@ export const firewallScenario: Scenario = {
     const redis = redisHost(ctx.spec).name;
     const [app1, app2] = appNodes(ctx.spec).map((n) => n.name);
     const lb = topo.loadBalancer.privateIp;
-    const HTTP_PORT = topo.loadBalancer.healthCheck.port;
+    const appPort = topo.loadBalancer.healthCheck.port;
     const probes: Probe[] = [];
     for (const h of topo.hosts) {
       probes.push({ what: `outside → ${h.name}:${SSH_PORT}`, expect: "closed", probe: () => tcpProbe(side.outside, h.publicIp, SSH_PORT) });
@@ -45,13 +45,13 @@ export const firewallScenario: Scenario = {
     const between = (from: string, to: string, port: number, expect: Probe["expect"]) => {
       if (from !== to) probes.push({ what: `${from} → ${to}:${port}`, expect, probe: () => tcpProbeFromHost(names, from, ip(to).privateIp, port) });
     };
-    for (const app of [app1, app2]) probes.push({ what: `LB ${lb} → ${app}:${HTTP_PORT}`, expect: "open", probe: () => tcpProbe(lb, ip(app).privateIp, HTTP_PORT) });
+    for (const app of [app1, app2]) probes.push({ what: `LB ${lb} → ${app}:${appPort}`, expect: "open", probe: () => tcpProbe(lb, ip(app).privateIp, appPort) });
     // Every connection a host's rendered config will make must get through.
     const derived = topo.hosts.flatMap((h) => namedConnections(ctx.spec, h.node));
     for (const c of derived) probes.push({ what: `${c.from} → ${c.to}:${c.port} (named in ${c.file})`, expect: "open", probe: () => tcpProbeFromHost(names, c.from, c.toIp, c.port) });
     const dbOnly = topo.hosts.find((h) => !h.node.roles.includes("app"))?.name;
-    if (dbOnly) between(dbOnly, app1, HTTP_PORT, "closed");
-    between(app2, app1, HTTP_PORT, "closed");
+    if (dbOnly) between(dbOnly, app1, appPort, "closed");
+    between(app2, app1, appPort, "closed");
     probes.push({ what: `LB ${lb} → ${primary}:${MARIADB_PORT}`, expect: "closed", probe: () => tcpProbe(lb, ip(primary).privateIp, MARIADB_PORT) });
     probes.push({ what: `LB ${lb} → ${redis}:${REDIS_PORT}`, expect: "closed", probe: () => tcpProbe(lb, ip(redis).privateIp, REDIS_PORT) });
     if (replica) {

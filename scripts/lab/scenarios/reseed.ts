@@ -1,6 +1,7 @@
 import { dbPrimary, dbReplicas } from "../../../components/config";
 import { RESEED_TOOL } from "../../../components/hostconfig/mariadb";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
+import { shellQuote } from "../../lib/cli";
 import { runAsync, sleep } from "../proc";
 import { sshArgs } from "../ssh";
 import { automationTarget } from "../up";
@@ -8,7 +9,7 @@ import { check, inHostOk, LabContext, Scenario } from "./context";
 
 const BOOTSTRAP = "/usr/local/lib/shop/apply.d/60-mariadb-bootstrap";
 
-const quoted = (args: string[]) => args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+const quoted = (args: string[]) => args.map(shellQuote).join(" ");
 
 /**
  * 11. HW-1: a replica built after the primary's binlogs are gone. First the way the

@@ -1,6 +1,6 @@
 import type { NodeSpec, ShopSpec } from "../../../components/config";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "./exec";
-import { lbSettleSeconds, neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
+import { neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
 
 export interface StepRecord {
   node: string;
@@ -36,8 +36,6 @@ export interface RunContext {
   spec: ShopSpec;
   nodes: DeployNode[];
   log: (line: string) => void;
-  /** Waits are real time; a test may shorten them. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 class StepFailed extends Error {
@@ -50,7 +48,7 @@ class StepFailed extends Error {
   }
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs steps, prints each with its duration, and keeps the record. */
 class Steps {
@@ -86,7 +84,7 @@ async function must(target: DeployTarget, step: string, command: string, opts: {
 const lastLine = (r: RemoteResult) => r.stdout.trim().split("\n").pop() ?? "";
 
 /** The health check through the node itself, retried until it answers 200 or the bound passes. */
-async function probeHealthy(n: DeployNode, sleep: (ms: number) => Promise<void>, boundMs = 30_000): Promise<string> {
+async function probeHealthy(n: DeployNode, boundMs = 30_000): Promise<string> {
   const started = Date.now();
   let last = "";
   for (;;) {
@@ -95,6 +93,50 @@ async function probeHealthy(n: DeployNode, sleep: (ms: number) => Promise<void>,
     if (r.status === 0 && r.stdout.trim() === "200") return `health check 200 after ${((Date.now() - started) / 1000).toFixed(1)} s`;
     if (Date.now() - started > boundMs) throw new StepFailed(n.node.name, "health check", `the health check through ${n.node.name} answered ${last} for ${boundMs / 1000} s`);
     await sleep(1000);
+  }
+}
+
+/**
+ * The steps a deploy and a rollback share on one node. The LB acts on a changed health check
+ * within interval × retries + timeout (spec.loadBalancer.failoverSeconds).
+ */
+class NodeSteps {
+  private readonly settleMs: number;
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly steps: Steps,
+  ) {
+    this.settleMs = ctx.spec.loadBalancer.failoverSeconds * 1000;
+  }
+
+  /** Drains the node; returns when it was drained, for waitUntilOut. */
+  async drain(n: DeployNode): Promise<number> {
+    const drainedAt = Date.now();
+    await this.steps.run(n.node.name, "drain", async () => lastLine(await must(n.target, "drain", remote.drain)));
+    return drainedAt;
+  }
+
+  /** What is left of the LB's window since the drain (work done meanwhile counts). */
+  waitUntilOut(n: DeployNode, drainedAt: number): Promise<string> {
+    return this.steps.run(n.node.name, "wait: LB takes it out", async () => {
+      const left = this.settleMs - (Date.now() - drainedAt);
+      if (left > 0) await sleep(left);
+      return `${(this.settleMs / 1000).toFixed(0)} s since the drain (interval × retries + timeout)`;
+    });
+  }
+
+  /** New code in PHP-FPM and in the workers this node runs. */
+  async restartAfterSwitch(n: DeployNode): Promise<void> {
+    const { spec } = this.ctx;
+    await this.steps.run(n.node.name, "reload php-fpm", async () => (await must(n.target, "reload php-fpm", remote.reloadPhp(spec)), `php${spec.os.php}-fpm reloaded`));
+    await this.steps.run(n.node.name, "restart workers", async () => (await must(n.target, "restart workers", remote.restartWorkers(n.node)), n.node.scheduler ? "consumers and the scheduler" : "consumers"));
+  }
+
+  /** Healthy through the node itself, then undrained; waitBack waits until the LB sends it traffic again. */
+  async backIntoRotation(n: DeployNode, waitBack: boolean): Promise<void> {
+    await this.steps.run(n.node.name, "health check", () => probeHealthy(n));
+    await this.steps.run(n.node.name, "undrain", async () => lastLine(await must(n.target, "undrain", remote.undrain)));
+    if (waitBack) await this.steps.run(n.node.name, "wait: LB takes it back", async () => (await sleep(this.settleMs), `${(this.settleMs / 1000).toFixed(0)} s`));
   }
 }
 
@@ -149,11 +191,10 @@ export interface DeployOptions {
  * after stays drained, so the LB keeps sending traffic only to nodes on a working release.
  */
 export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promise<DeployReport> {
-  const sleep = ctx.sleep ?? realSleep;
   const started = Date.now();
   const steps = new Steps(ctx.log);
   const ordered = orderNodes(ctx);
-  const settleMs = lbSettleSeconds(ctx.spec) * 1000;
+  const nodeSteps = new NodeSteps(ctx, steps);
   const base = { action: "deploy" as const, release: opts.release, nodes: ordered.map((n) => n.node.name) };
   let statuses: Map<string, NodeStatus>;
   try {
@@ -182,8 +223,7 @@ export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promi
     const serving = Boolean(statuses.get(name)!.current);
     let switched = false;
     try {
-      const drainedAt = Date.now();
-      await steps.run(name, "drain", async () => lastLine(await must(n.target, "drain", remote.drain)));
+      const drainedAt = await nodeSteps.drain(n);
       await steps.run(name, "upload", async () => {
         const r = await runRemote(n.target, remote.upload(opts.release), { stdinFile: opts.tarball, timeoutMs: 1_800_000 });
         if (r.status !== 0) {
@@ -194,24 +234,15 @@ export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promi
       });
       await steps.run(name, "prepare", async () => lastLine(await must(n.target, "prepare", remote.prepare(opts.release))));
       await steps.run(name, "warm cache", async () => lastLine(await must(n.target, "warm cache", remote.warmCache(ctx.spec, opts.release), { timeoutMs: 900_000 })) || "cache warmed");
-      if (serving) {
-        await steps.run(name, "wait: LB takes it out", async () => {
-          const left = settleMs - (Date.now() - drainedAt);
-          if (left > 0) await sleep(left);
-          return `${(settleMs / 1000).toFixed(0)} s since the drain (interval × retries + timeout)`;
-        });
-      }
+      if (serving) await nodeSteps.waitUntilOut(n, drainedAt);
       if (i === 0) {
         await steps.run(name, "deployment helper", async () => lastLine(await must(n.target, "deployment helper", remote.deploymentHelper(ctx.spec, opts.release), { timeoutMs: 1_800_000 })) || "ran");
       }
       await steps.run(name, "switch current", async () => lastLine(await must(n.target, "switch current", remote.activate(opts.release))));
       switched = true;
-      await steps.run(name, "reload php-fpm", async () => (await must(n.target, "reload php-fpm", remote.reloadPhp(ctx.spec)), `php${ctx.spec.os.php}-fpm reloaded`));
-      await steps.run(name, "restart workers", async () => (await must(n.target, "restart workers", remote.restartWorkers(n.node)), n.node.scheduler ? "consumers and the scheduler" : "consumers"));
-      await steps.run(name, "health check", () => probeHealthy(n, sleep));
-      await steps.run(name, "undrain", async () => lastLine(await must(n.target, "undrain", remote.undrain)));
+      await nodeSteps.restartAfterSwitch(n);
       // A first deploy has no traffic to hand back: the next node is not serving either.
-      if (serving) await steps.run(name, "wait: LB takes it back", async () => (await sleep(settleMs), `${(settleMs / 1000).toFixed(0)} s`));
+      await nodeSteps.backIntoRotation(n, serving);
     } catch (err) {
       const f = err as StepFailed;
       if (!switched) await runRemote(n.target, remote.undrain, { timeoutMs: 30_000 });
@@ -243,11 +274,10 @@ function orderNodes(ctx: RunContext): DeployNode[] {
 
 /** Every node back to one release, the same way a deploy goes: drained, switched, checked, undrained. */
 export async function rollback(ctx: RunContext, to?: string): Promise<DeployReport> {
-  const sleep = ctx.sleep ?? realSleep;
   const started = Date.now();
   const steps = new Steps(ctx.log);
   const ordered = orderNodes(ctx);
-  const settleMs = lbSettleSeconds(ctx.spec) * 1000;
+  const nodeSteps = new NodeSteps(ctx, steps);
   const nodes = ordered.map((n) => n.node.name);
   let target = to ?? "";
   let statuses: Map<string, NodeStatus>;
@@ -272,21 +302,12 @@ export async function rollback(ctx: RunContext, to?: string): Promise<DeployRepo
     if (s.current === target && !s.drained) continue;
     try {
       if (s.current !== target) {
-        const drainedAt = Date.now();
-        await steps.run(name, "drain", async () => lastLine(await must(n.target, "drain", remote.drain)));
-        if (!s.drained && s.current)
-          await steps.run(name, "wait: LB takes it out", async () => {
-            const left = settleMs - (Date.now() - drainedAt);
-            if (left > 0) await sleep(left);
-            return `${(settleMs / 1000).toFixed(0)} s since the drain`;
-          });
+        const drainedAt = await nodeSteps.drain(n);
+        if (!s.drained && s.current) await nodeSteps.waitUntilOut(n, drainedAt);
         await steps.run(name, "switch current", async () => lastLine(await must(n.target, "switch current", remote.activate(target))));
-        await steps.run(name, "reload php-fpm", async () => (await must(n.target, "reload php-fpm", remote.reloadPhp(ctx.spec)), "reloaded"));
-        await steps.run(name, "restart workers", async () => (await must(n.target, "restart workers", remote.restartWorkers(n.node)), "restarted"));
+        await nodeSteps.restartAfterSwitch(n);
       }
-      await steps.run(name, "health check", () => probeHealthy(n, sleep));
-      await steps.run(name, "undrain", async () => lastLine(await must(n.target, "undrain", remote.undrain)));
-      await steps.run(name, "wait: LB takes it back", async () => (await sleep(settleMs), `${(settleMs / 1000).toFixed(0)} s`));
+      await nodeSteps.backIntoRotation(n, true);
     } catch (err) {
       const f = err as StepFailed;
       const after = await currentReleases(ctx);

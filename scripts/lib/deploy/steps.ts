@@ -29,11 +29,6 @@ const sudo = (args: string) => `sudo -n ${RELEASE_TOOL} ${args}`;
 const asWebServer = (spec: ShopSpec, args: string) => `sudo -n -u www-data /usr/bin/php${spec.os.php} ${args}`;
 const releaseDir = (id: string) => `${SHOP_DIR}/releases/${id}`;
 
-/** Seconds until the LB has acted on a changed health check: interval × retries + timeout (Hetzner's health check). */
-export function lbSettleSeconds(spec: ShopSpec): number {
-  return spec.loadBalancer.failoverSeconds;
-}
-
 export const remote = {
   /** Whoever runs this must be allowed shop-release by sudo: a user without the deploy role stops here. */
   preflight: `set -e; df -Pk ${SHOP_DIR}/releases | awk 'NR==2 {print "free_kib=" $4}'; test -w ${SHOP_DIR}/releases && echo writable=yes || echo writable=no; ${sudo("status")}`,
