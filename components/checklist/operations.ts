@@ -1,4 +1,4 @@
-import { appNodes, dbPrimary, dbReplicas, serverTypes } from "../config";
+import { appNodes, dbPrimary, liveReplicas, serverTypes } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, serverOf, str, T } from "./resources";
 import { l, list } from "./text";
@@ -63,7 +63,7 @@ export const backups: ChecklistRule = {
         `Aufbewahrung: ${r.hourly} stündlich, ${r.daily} täglich, ${r.weekly} wöchentlich, ${r.monthly} monatlich; Heartbeat ${heartbeat ? "gesetzt" : "nicht gesetzt"}`,
       ),
     ];
-    const dumpHosts = dbReplicas(spec).length ? dbReplicas(spec) : [dbPrimary(spec)];
+    const dumpHosts = liveReplicas(spec).length ? liveReplicas(spec) : [dbPrimary(spec)];
     return merge(
       { evidence, problems },
       delivered(ctx, spec.nodes, l("backup timers", "Backup-Timer"), /backup.*\.timer$/),

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { AUTOMATION_USER } from "../config";
 import { HostBundle } from "../hostconfig/types";
-import { renderHostBundle } from "../hostconfig/bundle";
+import { renderHostBundle, selfContainedBundle } from "../hostconfig/bundle";
 import { readShopFile } from "../hostconfig/shopFiles";
 import type { ShopNode } from "./nodes";
 import { SecretMap, secretsEnvOutput } from "./secrets";
@@ -107,11 +107,6 @@ export class HostConverge extends pulumi.ComponentResource {
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/** bundle.json with every file's content inline: the form shop-apply reads without a bundle/ tree. */
-export function selfContainedBundle(bundle: HostBundle): string {
-  return JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files }) + "\n";
 }
 
 export interface ConvergeHostsArgs {

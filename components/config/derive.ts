@@ -39,14 +39,20 @@ interface NodeDraft {
   offset: number;
 }
 
+/** The nodes that hold a database role, by name without the stack prefix (shop:database). */
+export function databaseNodeNames(profile: StackConfig["profile"]): string[] {
+  return profile === "small" ? ["app-1", "app-2"] : ["db-1", "db-2"];
+}
+
+const shortName = (d: { kind: string; index: number }) => `${d.kind}-${d.index}`;
+
 function draftNodes(config: StackConfig): NodeDraft[] {
   const locs = config.locations;
   const at = (i: number) => locs[i % locs.length];
+  const primary = config.database.primary ?? databaseNodeNames(config.profile)[0];
+  const dbRole = (kind: NodeDraft["kind"], index: number): NodeRole => (shortName({ kind, index }) === primary ? "db-primary" : "db-replica");
   if (config.profile === "small") {
-    return [
-      { kind: "app", index: 1, roles: ["app", "db-primary"], serverType: config.serverTypes.app, location: at(0), offset: APP_OFFSET + 1 },
-      { kind: "app", index: 2, roles: ["app", "db-replica"], serverType: config.serverTypes.app, location: at(1), offset: APP_OFFSET + 2 },
-    ];
+    return [1, 2].map((index) => ({ kind: "app", index, roles: ["app", dbRole("app", index)], serverType: config.serverTypes.app, location: at(index - 1), offset: APP_OFFSET + index }));
   }
   const appCount = config.appNodes ?? (config.profile === "large" ? 3 : 2);
   const apps: NodeDraft[] = Array.from({ length: appCount }, (_, i) => ({
@@ -57,13 +63,13 @@ function draftNodes(config: StackConfig): NodeDraft[] {
     location: at(i),
     offset: APP_OFFSET + i + 1,
   }));
-  const dbs: NodeDraft[] = (["db-primary", "db-replica"] as const).map((role, i) => ({
+  const dbs: NodeDraft[] = [1, 2].map((index) => ({
     kind: "db",
-    index: i + 1,
-    roles: [role],
+    index,
+    roles: [dbRole("db", index)],
     serverType: config.serverTypes.db,
-    location: at(i),
-    offset: DB_OFFSET + i + 1,
+    location: at(index - 1),
+    offset: DB_OFFSET + index,
   }));
   return [...apps, ...dbs];
 }
@@ -117,12 +123,9 @@ export function deriveSpec(config: StackConfig, stack: string, project: string):
       },
     };
   });
-  // MariaDB server_id: 1 for the primary, 2… for replicas, unique in every profile.
-  let nextReplicaId = 2;
-  for (const n of nodes) {
-    if (n.roles.includes("db-primary")) n.serverId = 1;
-    else if (n.roles.includes("db-replica")) n.serverId = nextReplicaId++;
-  }
+  // MariaDB server_id follows the node, not its role: a failover changes no server_id.
+  const dbNames = databaseNodeNames(config.profile);
+  for (const n of nodes) n.serverId = dbNames.indexOf(shortName(n)) + 1;
 
   const domains: DomainSpec[] = config.domains.map((d) => ({ zone: d.zone, zoneId: d.zoneId, hostnames: hostnamesOf(d) }));
   const first = config.domains[0];
@@ -155,6 +158,7 @@ export function deriveSpec(config: StackConfig, stack: string, project: string):
       lbPrivateIp: nthAddress(subnet, LB_OFFSET),
     },
     nodes,
+    database: { outOfService: config.database.outOfService.map((short) => `${stack}-${short}`) },
     placementGroups,
     loadBalancer: {
       ...config.loadBalancer,

@@ -46,6 +46,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY
 }, {
   error: "a date that exists, as YYYY-MM-DD",
 });
+/** A node by its name without the stack prefix, as `npm run failover` writes it: db-2, or app-2 in profile small. */
+const dbNodeName = z.string().regex(/^(app|db)-[1-9]\d?$/, { error: "a database node's name without the stack prefix, such as db-2 (profile small: app-2)" });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "a time of day as HH:MM (24 h)" });
 const percent = z.number().min(1).max(100);
 const waiverReason = z.string().min(10, { error: "a reason of at least 10 characters", abort: true }).pipe(oneLine(10, 500));
@@ -302,6 +304,17 @@ export const stackConfigSchema = z.strictObject({
       dmarc: z.string().max(450).regex(/^v=DMARC1;( ?[a-z]+=[A-Za-z0-9:@._!,%+-]+;?)+$/, { error: "a DMARC record such as \"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.de\"" }).optional(),
     })
     .optional(),
+  /**
+   * The database roles as they are now. `npm run failover` records a promoted replica as
+   * `primary` and the old primary in `outOfService` (no reads, no replication source, firewalled
+   * off from the app nodes) until `--rebuild` re-seeds it. Unset: the first database node leads.
+   */
+  database: z
+    .strictObject({
+      primary: dbNodeName.optional(),
+      outOfService: z.array(dbNodeName).max(4).default([]),
+    })
+    .prefault({}),
   /** Shopware APP_SECRET; generated when unset. */
   appSecret: secretValue.optional(),
   updates: z

@@ -56,6 +56,8 @@ export interface ShopSpec {
   shopware: { version: string; line: string };
   network: { ipRange: string; subnet: string; gateway: string; lbPrivateIp: string };
   nodes: NodeSpec[];
+  /** Database nodes kept out of service (a failed primary until its re-seed): full node names. */
+  database: { outOfService: string[] };
   placementGroups: { name: string; members: string[] }[];
   loadBalancer: StackConfig["loadBalancer"] & { name: string; location: string; failoverSeconds: number };
   protection: boolean;
@@ -99,4 +101,17 @@ export function dbPrimary(spec: ShopSpec): NodeSpec {
 
 export function dbReplicas(spec: ShopSpec): NodeSpec[] {
   return spec.nodes.filter((n) => n.roles.includes("db-replica"));
+}
+
+/** Replicas in service: the shop reads from them, backups dump from them, the primary waits for them. */
+export function liveReplicas(spec: ShopSpec): NodeSpec[] {
+  return dbReplicas(spec).filter((n) => !spec.database.outOfService.includes(n.name));
+}
+
+export function isDbNode(node: NodeSpec): boolean {
+  return node.roles.includes("db-primary") || node.roles.includes("db-replica");
+}
+
+export function isOutOfService(spec: ShopSpec, node: NodeSpec): boolean {
+  return spec.database.outOfService.includes(node.name);
 }

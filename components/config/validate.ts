@@ -1,6 +1,7 @@
 import type { core } from "zod";
 import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
+import { databaseNodeNames } from "./derive";
 import { lifecycleWarnings } from "./lifecycle";
 import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
 import { OFFLINE_SECRET_MARKER, SecretString } from "./secret";
@@ -181,6 +182,16 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     problems.add(["php", "uploadMaxFilesize"], `at most ${NGINX_CLIENT_MAX_BODY_MB}M, nginx's client_max_body_size (a larger upload is refused before PHP sees it)`);
   if (upload >= parseInt(config.php.memoryLimit, 10))
     problems.add(["php", "uploadMaxFilesize"], `less than php.memoryLimit (${config.php.memoryLimit}): post_max_size equals it and must fit in memory_limit`);
+
+  const dbNames = databaseNodeNames(config.profile);
+  const allowedDb = `one of this profile's database nodes (${dbNames.join(", ")})`;
+  const { primary, outOfService } = config.database;
+  if (primary !== undefined && !dbNames.includes(primary)) problems.add(["database", "primary"], allowedDb, primary);
+  outOfService.forEach((name, i) => {
+    if (!dbNames.includes(name)) problems.add(["database", "outOfService", i], allowedDb, name);
+    else if (name === (primary ?? dbNames[0])) problems.add(["database", "outOfService", i], `a node other than the primary (${name}): the shop cannot run without it`, name);
+    else if (outOfService.indexOf(name) !== i) problems.add(["database", "outOfService", i], "each node once", name);
+  });
 
   secretValueChecks(config, problems);
 

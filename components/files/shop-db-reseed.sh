@@ -69,6 +69,8 @@ STOP SLAVE;
 RESET SLAVE ALL;
 SET GLOBAL gtid_slave_pos = '$gtid';
 SQL
+  # A fenced former primary replicates again: its data is now the primary's.
+  printf 'replica\n' >"${SHOP_ROOT:-}/var/lib/shop/db-role"
   "$bootstrap"
   echo "re-seeded from the primary at GTID $gtid in $((SECONDS - started)) s; the previous datadir is $before"
 }

@@ -1,5 +1,5 @@
 import type { NodeSpec, ShopSpec } from "../config";
-import { dbPrimary, dbReplicas } from "../config";
+import { dbPrimary, liveReplicas } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { calendarIntervalSeconds } from "../config/calendar";
 import { renderEnvFile } from "./envFile";
@@ -28,7 +28,7 @@ const ALL_KINDS: BackupKind[] = ["db", "files", "media", "check"];
 
 /** The host that dumps the database: the first replica, so the primary never pays for it. */
 export function dbDumpHost(spec: ShopSpec): NodeSpec {
-  return dbReplicas(spec)[0] ?? dbPrimary(spec);
+  return liveReplicas(spec)[0] ?? dbPrimary(spec);
 }
 
 export function backupJobs(spec: ShopSpec, node: NodeSpec): BackupJob[] {

@@ -36,3 +36,8 @@ export function renderHostBundle(spec: ShopSpec, node: NodeSpec): HostBundle {
   const secrets = [...new Set(files.flatMap((f) => f.secrets ?? []))].sort();
   return { host: node.name, files, hash: bundleHash(files), secrets };
 }
+
+/** bundle.json with every file's content inline: the form shop-apply reads without a bundle/ tree. */
+export function selfContainedBundle(bundle: HostBundle): string {
+  return JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files }) + "\n";
+}

@@ -13,7 +13,10 @@ export interface NamedConnection {
 
 const IPV4 = String.raw`\d{1,3}(?:\.\d{1,3}){3}`;
 
-/** host/port pairs as the renderers write them: DSNs and `ip:port`, env files (`X_HOST=` + `X_PORT=`), JSON (`"host": …, "port": …`). */
+/**
+ * host/port pairs as the renderers write them: DSNs and `ip:port`, env files (`X_HOST=` +
+ * `X_PORT=`), JSON (`"host": …, "port": …`), Redis's `replicaof HOST PORT`.
+ */
 function addressesIn(content: string): { ip: string; port: string }[] {
   const found = [...content.matchAll(new RegExp(String.raw`(?<![\d.])(${IPV4}):(\d{1,5})(?!\d)`, "g"))].map((m) => ({ ip: m[1], port: m[2] }));
   for (const m of content.matchAll(new RegExp(String.raw`^(\w+)_HOST=(${IPV4})$`, "gm"))) {
@@ -21,6 +24,7 @@ function addressesIn(content: string): { ip: string; port: string }[] {
     if (port) found.push({ ip: m[2], port: port[1] });
   }
   for (const m of content.matchAll(new RegExp(String.raw`"host":\s*"(${IPV4})",\s*"port":\s*(\d{1,5})`, "g"))) found.push({ ip: m[1], port: m[2] });
+  for (const m of content.matchAll(new RegExp(String.raw`^replicaof (${IPV4}) (\d{1,5})$`, "gm"))) found.push({ ip: m[1], port: m[2] });
   return found;
 }
 

@@ -4,7 +4,7 @@ import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_PORT, redisHost } from "./redis";
-import { HEALTH_CHECK_PATH } from "../config";
+import { HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
 import { SHOP_CURRENT } from "./shopware";
 import { consumerCount } from "./sizing";
 import { unitListFile } from "./units";
@@ -73,8 +73,7 @@ export function monitoredServices(spec: ShopSpec, node: NodeSpec): MonitoredServ
     for (let i = 1; i <= consumerCount(node); i++) services.push({ unit: `shop-consumer@${i}.service`, ifPathExists: deployed });
     if (node.scheduler) services.push({ unit: "shop-scheduler.service", ifPathExists: deployed });
   }
-  if (node.roles.some((r) => r.startsWith("db-"))) services.push({ unit: "mariadb.service" });
-  if (node.name === redisHost(spec).name) services.push({ unit: "redis-server.service" }, { unit: "redis-server@cache.service" });
+  if (isDbNode(node)) services.push({ unit: "mariadb.service" }, { unit: "redis-server.service" }, { unit: "redis-server@cache.service" });
   return services;
 }
 
@@ -87,7 +86,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     cores: node.facts.cores,
     thresholds: spec.monitoring.thresholds,
     services: monitoredServices(spec, node),
-    replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && spec.nodes.some((n) => n.roles.includes("db-replica")) ? "primary" : null,
+    replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
     // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
     certFiles: [],

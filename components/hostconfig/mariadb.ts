@@ -1,5 +1,6 @@
+import * as path from "path";
 import type { NodeSpec, ShopSpec } from "../config";
-import { appNodes, dbPrimary, dbReplicas } from "../config";
+import { appNodes, dbPrimary, dbReplicas, isOutOfService, liveReplicas } from "../config";
 import type { BundleRenderer } from "./types";
 import { commentText } from "./escape";
 import { innodbBufferPoolMb, mariadbMaxConnections } from "./sizing";
@@ -7,6 +8,7 @@ import { readShopFile } from "./shopFiles";
 import { MARIADB_PORT, SHOP_DB_NAME, SHOP_DB_USER } from "./shopware";
 
 export const MARIADB_CONF_PATH = "/etc/mysql/mariadb.conf.d/60-shop.cnf";
+export const MARIADB_ROLE_PATH = "/etc/mysql/mariadb.conf.d/61-shop-role.cnf";
 export const DB_ENV_PATH = "/etc/shop/db.env";
 export const REPLICATION_USER = "replicator";
 
@@ -15,9 +17,9 @@ export const REPLICATION_USER = "replicator";
  * (docs/design.md D6). The file sorts after Debian's 50-server.cnf, so its bind-address wins.
  */
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {
-  const primary = node.roles.includes("db-primary");
   const pool = innodbBufferPoolMb(node);
-  return `# Managed by the shop blueprint (host config, mariadb.ts): ${primary ? "primary" : "replica"} ${commentText(node.name)}.
+  // Role-free, so a failover never restarts MariaDB: the role is in roleConf.
+  return `# Managed by the shop blueprint (host config, mariadb.ts): database node ${commentText(node.name)}.
 [mariadbd]
 bind-address = ${node.privateIp}
 port = ${MARIADB_PORT}
@@ -52,20 +54,40 @@ binlog_expire_logs_seconds = 604800
 log_bin_trust_function_creators = ON
 log_slave_updates = ON
 gtid_strict_mode = ON
-${
-  primary
-    ? `# Semi-sync: a commit waits until one replica has the event, or falls back to async after 10 s
-# (monitoring alerts on Rpl_semi_sync_master_status=OFF).
-rpl_semi_sync_master_enabled = ON
-rpl_semi_sync_master_timeout = 10000
-read_only = OFF`
-    : `rpl_semi_sync_slave_enabled = ON
 relay_log_recovery = ON
-# Writes only through replication; promotion (runbook) turns this off.
-read_only = ON`
-}
+# Semi-sync (enabled by role): a commit waits until one replica has the event, or falls back to
+# async after 10 s (monitoring alerts on Rpl_semi_sync_master_status=OFF).
+rpl_semi_sync_master_timeout = 10000
+# The role (read_only, semi-sync) is in ${path.basename(MARIADB_ROLE_PATH)}: a failover changes only that file.
 `;
 }
+
+/**
+ * The node's role as MariaDB reads it at start. Every setting here is dynamic: the bootstrap hook
+ * sets the same values on the running server (and promotes or demotes replication), so a
+ * failover needs no MariaDB restart and a later reboot keeps the role.
+ */
+function roleConf(spec: ShopSpec, node: NodeSpec): string {
+  const head = `# Managed by the shop blueprint (host config, mariadb.ts): the role of ${commentText(node.name)}; apply.d/60-mariadb-bootstrap sets it live.\n[mariadbd]\n`;
+  if (node.roles.includes("db-primary"))
+    return `${head}read_only = OFF
+rpl_semi_sync_slave_enabled = OFF
+${
+  semiSync(spec)
+    ? `# Semi-sync: no commit is acknowledged before a replica has it, so a failover loses none.
+rpl_semi_sync_master_enabled = ON`
+    : `# No replica in service (shop:database.outOfService): nothing to wait for until the re-seed.
+rpl_semi_sync_master_enabled = OFF`
+}
+`;
+  return `${head}# Writes only through replication; a failover promotes the replica by changing this file.
+read_only = ON
+rpl_semi_sync_master_enabled = OFF
+rpl_semi_sync_slave_enabled = ON
+${isOutOfService(spec, node) ? "# Out of service (shop:database.outOfService): re-seed it with npm run failover -- --rebuild.\n" : ""}`;
+}
+
+const semiSync = (spec: ShopSpec) => liveReplicas(spec).length > 0;
 
 /** Rebuilds a replica from a hot copy of the primary at its GTID position (components/files/shop-db-reseed.sh). */
 export const RESEED_TOOL = "/usr/local/sbin/shop-db-reseed";
@@ -76,6 +98,8 @@ function dbEnv(spec: ShopSpec, node: NodeSpec): string {
   const primary = dbPrimary(spec);
   return [
     `DB_ROLE=${node.roles.includes("db-primary") ? "primary" : "replica"}`,
+    // The primary waits for a replica's ack only while one is in service (61-shop-role.cnf).
+    `DB_SEMI_SYNC=${semiSync(spec) ? "ON" : "OFF"}`,
     "DB_SOCKET=/run/mysqld/mysqld.sock",
     // Debian's datadir; shop-db-reseed swaps it for a fresh copy of the primary.
     `DB_DATADIR=${MARIADB_DATADIR}`,
@@ -95,6 +119,8 @@ export const mariadb: BundleRenderer = (spec, node) => {
   if (!node.roles.includes("db-primary") && !node.roles.includes("db-replica")) return [];
   return [
     { path: MARIADB_CONF_PATH, mode: "0644", owner: "root:root", content: mariadbConf(spec, node), restarts: ["mariadb.service"] },
+    // No restart: the bootstrap hook applies the role to the running server.
+    { path: MARIADB_ROLE_PATH, mode: "0644", owner: "root:root", content: roleConf(spec, node) },
     { path: DB_ENV_PATH, mode: "0644", owner: "root:root", content: dbEnv(spec, node) },
     {
       path: "/usr/local/lib/shop/apply.d/60-mariadb-bootstrap",

@@ -1,5 +1,5 @@
 import { parseIpv4Cidr } from "../config/net";
-import { appNodes, type NodeSpec, type ShopSpec } from "../config";
+import { appNodes, isDbNode, isOutOfService, type NodeSpec, type ShopSpec } from "../config";
 import { extraRules, InboundRule, mergeRules, NODE_EXPORTER_PORT, SSH_PORT } from "../security/firewallRules";
 import type { BundleRenderer } from "./types";
 import { commentText } from "./escape";
@@ -12,7 +12,6 @@ export const MARIADB_PORT = 3306;
 /** ICMP is answered for diagnostics, but never faster than this (SEC-1). */
 export const ICMP_RATE = "10/second burst 20 packets";
 
-const isDb = (n: NodeSpec) => n.roles.some((r) => r === "db-primary" || r === "db-replica");
 const host = (ip: string) => `${ip}/32`;
 
 /**
@@ -27,15 +26,16 @@ export function hostInboundRules(spec: ShopSpec, node: NodeSpec): InboundRule[] 
   ];
   if (node.roles.includes("app"))
     rules.push({ description: "HTTP from the load balancer's private IP only", protocol: "tcp", port: String(HTTP_PORT), sourceIps: [host(spec.network.lbPrivateIp)] });
-  if (isDb(node)) {
-    const apps = appNodes(spec).map((n) => host(n.privateIp));
-    const peers = spec.nodes.filter((n) => isDb(n) && n.name !== node.name).map((n) => host(n.privateIp));
+  if (isDbNode(node)) {
+    // A node out of service (a fenced former primary) is closed to the app nodes: nothing writes to it by mistake.
+    const apps = isOutOfService(spec, node) ? [] : appNodes(spec).map((n) => host(n.privateIp));
+    const peers = spec.nodes.filter((n) => isDbNode(n) && n.name !== node.name).map((n) => host(n.privateIp));
     for (const [port, what] of [
       [MARIADB_PORT, "MariaDB"],
       [REDIS_PORT, "Redis (sessions, locks)"],
       [REDIS_CACHE_PORT, "Redis (cache)"],
     ] as const)
-      rules.push({ description: `${what} from app nodes and the other database nodes`, protocol: "tcp", port: String(port), sourceIps: [...apps, ...peers] });
+      rules.push({ description: `${what} from ${apps.length ? "app nodes and " : ""}the other database nodes`, protocol: "tcp", port: String(port), sourceIps: [...apps, ...peers] });
   }
   const extra = extraRules(spec, node.roles.includes("app") ? "app" : "db").map(({ keys: _keys, ...rule }) => rule);
   return mergeRules([...rules, ...extra]);

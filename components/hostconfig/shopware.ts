@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { parse as parseYaml } from "yaml";
 import type { NodeSpec, ShopSpec } from "../config";
 import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
-import { dbPrimary, dbReplicas } from "../config";
+import { dbPrimary, liveReplicas } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
 import { consumerCount } from "./sizing";
@@ -42,7 +42,7 @@ export function instanceId(spec: ShopSpec): string {
  */
 function envLocal(spec: ShopSpec): string {
   const primary = dbPrimary(spec);
-  const replica = dbReplicas(spec)[0] ?? primary;
+  const replica = liveReplicas(spec)[0] ?? primary;
   const redis = redisHost(spec);
   const db = (host: string) => `mysql://${SHOP_DB_USER}:{{secret:DB_SHOP_PASSWORD}}@${host}:${MARIADB_PORT}/${SHOP_DB_NAME}`;
   const redisDsn = (port: number, index: number) => `redis://{{secret:REDIS_PASSWORD}}@${redis.privateIp}:${port}/${index}`;

@@ -3,13 +3,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { test, TestContext } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
-import { DB_ENV_PATH, MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
+import { DB_ENV_PATH, MARIADB_CONF_PATH, MARIADB_ROLE_PATH } from "../../components/hostconfig/mariadb";
 import { SHOP_DB_NAME, SHOP_DB_USER } from "../../components/hostconfig/shopware";
 import { dbPrimary, dbReplicas, NodeSpec } from "../../components/config";
 import { renderSecretsEnv } from "../../components/hostconfig/secretsEnv";
 import { materialize, TEST_SECRETS } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
-import { ROOT, stackSpec } from "../helpers/stacks";
+import { editedStackSpec, ROOT, stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 
 const spec = stackSpec("demo");
@@ -24,8 +24,8 @@ interface Db {
 }
 
 /**
- * A real MariaDB from the node's rendered bundle. The rendered 60-shop.cnf is the defaults
- * file, unchanged; command-line options override only what a test machine needs: datadir,
+ * A real MariaDB from the node's rendered bundle. The rendered mariadb.conf.d files are the
+ * defaults, unchanged; command-line options override only what a test machine needs: datadir,
  * socket, pid file, port, bind-address 127.0.0.1, a 128M buffer pool and 48M redo log (instead
  * of GBs sized for the server type), and --user=root. db.env gets the temp socket and
  * 127.0.0.1 for every host address, since both instances share one loopback.
@@ -42,7 +42,7 @@ async function startMariadb(t: TestContext, node: NodeSpec, primaryPort?: number
     t,
     "mariadbd",
     [
-      `--defaults-file=${path.join(root, MARIADB_CONF_PATH)}`,
+      `--defaults-file=${debianMyCnf(root, work)}`,
       `--datadir=${datadir}`,
       `--socket=${socket}`,
       `--pid-file=${path.join(work, "mysqld.pid")}`,
@@ -61,12 +61,23 @@ async function startMariadb(t: TestContext, node: NodeSpec, primaryPort?: number
   };
   await waitFor(`MariaDB ${node.name}`, () => run("mariadb", [`--socket=${socket}`, "--user=root", "-e", "SELECT 1"]).status === 0, 60_000);
 
-  const dbEnv = path.join(root, DB_ENV_PATH);
-  let env = fs.readFileSync(dbEnv, "utf8").replace(/^DB_SOCKET=.*$/m, `DB_SOCKET=${socket}`);
+  writeDbEnv(root, fs.readFileSync(path.join(root, DB_ENV_PATH), "utf8"), socket, primaryPort);
+  return { root, socket, port, sql };
+}
+
+/** db.env as rendered, with the temp socket and 127.0.0.1 for every host (one loopback for both). */
+function writeDbEnv(root: string, rendered: string, socket: string, primaryPort?: number): void {
+  let env = rendered.replace(/^DB_SOCKET=.*$/m, `DB_SOCKET=${socket}`);
   for (const n of spec.nodes) env = env.replaceAll(n.privateIp, "127.0.0.1");
   if (primaryPort) env = env.replace(/^DB_PRIMARY_PORT=.*$/m, `DB_PRIMARY_PORT=${primaryPort}`);
-  fs.writeFileSync(dbEnv, env);
-  return { root, socket, port, sql };
+  fs.writeFileSync(path.join(root, DB_ENV_PATH), env);
+}
+
+/** The defaults file Debian's my.cnf amounts to: every file of the bundle's mariadb.conf.d. */
+function debianMyCnf(root: string, work: string): string {
+  const file = path.join(work, "my.cnf");
+  fs.writeFileSync(file, `!includedir ${path.dirname(path.join(root, MARIADB_CONF_PATH))}\n`);
+  return file;
 }
 
 /** The bootstrap hook exactly as shop-apply runs it, against the temp root. */
@@ -156,5 +167,31 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     assert.equal(asShop(primary, "INSERT INTO probe VALUES (3, 'after rotation')").status, 0);
     await rowArrives(replica, 3, "after rotation");
     assert.match(replica.sql("SHOW SLAVE STATUS\\G", true), /Slave_IO_Running: Yes/);
+  });
+
+  await t.test("a failover promotes the replica live and fences the old primary, with no restart", async () => {
+    assert.equal(asShop(primary, "INSERT INTO probe VALUES (4, 'before failover')").status, 0);
+    await rowArrives(replica, 4, "before failover");
+    const moved = editedStackSpec("demo", (raw) => (raw.database = { primary: "db-2", outOfService: ["db-1"] })).spec;
+    const install = (db: Db, node: NodeSpec, primaryPort?: number) => {
+      const files = renderHostBundle(moved, moved.nodes.find((n) => n.name === node.name)!).files;
+      const role = files.find((f) => f.path === MARIADB_ROLE_PATH)!;
+      fs.writeFileSync(path.join(db.root, MARIADB_ROLE_PATH), role.content);
+      writeDbEnv(db.root, files.find((f) => f.path === DB_ENV_PATH)!.content, db.socket, primaryPort);
+    };
+    install(replica, replicaNode);
+    install(primary, primaryNode, replica.port);
+    assert.match(bootstrap(replica), /promoted to primary: applied everything received \(GTID [0-9-]+\)/);
+    assert.equal(replica.sql("SELECT @@read_only, @@rpl_semi_sync_master_enabled"), "0\t0", "writable; no replica in service to wait for");
+    assert.equal(replica.sql("SHOW SLAVE STATUS"), "");
+    assert.doesNotMatch(bootstrap(replica), /promoted/, "a second run leaves the primary as it is");
+    assert.match(bootstrap(primary), /fenced former primary: read-only, not replicating/);
+    assert.equal(primary.sql("SELECT @@read_only"), "1");
+    assert.equal(primary.sql("SHOW SLAVE STATUS"), "", "it does not replay the new primary's binlog over data that may differ");
+    const refused = asShop(primary, "INSERT INTO probe VALUES (5, 'to the fenced node')");
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /read-only/);
+    assert.equal(asShop(replica, "INSERT INTO probe VALUES (5, 'on the new primary')").status, 0);
+    assert.equal(asShop(replica, "SELECT COUNT(*) FROM probe").stdout.trim(), "5", "every row written before the failover is there");
   });
 });

@@ -5,9 +5,10 @@ import { parse as parseYaml } from "yaml";
 import { describe, test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from "../../components/hostconfig/cloudInit";
-import { MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
+import { MARIADB_CONF_PATH, MARIADB_ROLE_PATH } from "../../components/hostconfig/mariadb";
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
-import { redisHost, REDIS_CACHE_PORT, REDIS_PORT } from "../../components/hostconfig/redis";
+import { redisHost, REDIS_CACHE_PORT, REDIS_PORT, REDIS_ROLE_PATH } from "../../components/hostconfig/redis";
+import { isDbNode } from "../../components/config";
 import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
 import { SHOP_LOG_DAYS } from "../../components/hostconfig/shopware";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx, TEST_SECRETS } from "../helpers/hostBundle";
@@ -177,7 +178,10 @@ for (const stack of allStacks()) {
         if (has(MARIADB_CONF_PATH)) {
           await t.test("mariadbd --help --verbose accepts the config without [ERROR]", (t) => {
             if (!tools.require(t, "mariadbd")) return;
-            const r = tools.run("mariadbd", [`--defaults-file=${path.join(root, MARIADB_CONF_PATH)}`, "--help", "--verbose"]);
+            // Both of the bundle's files, read the way Debian's my.cnf reads them (!includedir).
+            const myCnf = path.join(work, "my.cnf");
+            fs.writeFileSync(myCnf, `!includedir ${path.dirname(path.join(root, MARIADB_CONF_PATH))}\n`);
+            const r = tools.run("mariadbd", [`--defaults-file=${myCnf}`, "--help", "--verbose"]);
             assert.equal(r.status, 0, r.stderr);
             assert.doesNotMatch(r.stderr, /\[ERROR\]/, r.stderr);
             const value = (name: string) => new RegExp(`^${name}\\s+(\\S+)$`, "m").exec(r.stdout)?.[1];
@@ -188,10 +192,11 @@ for (const stack of allStacks()) {
             assert.doesNotMatch(value("sql-mode") ?? "ONLY_FULL_GROUP_BY", /ONLY_FULL_GROUP_BY/);
             assert.equal(value("gtid-strict-mode"), "TRUE");
             assert.equal(value("log-bin"), "mariadb-bin");
+            assert.equal(value("read-only"), node.roles.includes("db-primary") ? "FALSE" : "TRUE", `${MARIADB_ROLE_PATH} sets the role`);
           });
         }
 
-        if (node.name === redisHost(spec).name) {
+        if (isDbNode(node)) {
           for (const [conf, kind] of [["etc/redis/redis.conf", "sessions"], ["etc/redis/redis-cache.conf", "cache"]] as const) {
             await t.test(`redis-server starts with the ${kind} config and enforces its password`, async (t) => {
               if (!requireTool(t, "redis-server") || !requireTool(t, "redis-cli")) return;
@@ -209,7 +214,8 @@ for (const stack of allStacks()) {
                   .replace(/^bind .*$/m, "bind 127.0.0.1")
                   .replace(/^port .*$/m, `port ${port}`)
                   .replace(/^dir .*$/m, `dir ${dataDir}`)
-                  .replace(/^pidfile .*$/m, `pidfile ${dataDir}/redis.pid`),
+                  .replace(/^pidfile .*$/m, `pidfile ${dataDir}/redis.pid`)
+                  .replace(`include ${REDIS_ROLE_PATH}`, `include ${path.join(root, REDIS_ROLE_PATH)}`),
               );
               startDaemon(t, "redis-server", [testConf], path.join(dataDir, "log"));
               const cli = (...args: string[]) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--no-auth-warning", ...args]);
@@ -221,6 +227,8 @@ for (const stack of allStacks()) {
               const save = authed("CONFIG", "GET", "save").split("\n")[1] ?? "";
               assert.equal(save, "");
               if (kind === "sessions") {
+                // The role file: the primary's instance leads, the others follow it (sessions survive a failover).
+                assert.equal(authed("ROLE").split("\n")[0], node.name === redisHost(spec).name ? "master" : "slave");
                 assert.equal(appendonly, "yes");
                 assert.equal(policy, "noeviction");
               } else {

@@ -28,12 +28,12 @@ test("the demo app node's .env.local names the cache Redis on 6380, the sessions
   for (const p of [3306, 6379, 6380]) assert.ok(ports.has(p), `port ${p} named`);
 });
 
-test("the replica's db.env names the primary (X_HOST= and X_PORT= lines), so replication is probed too", () => {
+test("the replica's db.env and redis-role.conf name the primary, so both replications are probed too", () => {
   const spec = stackSpec("demo");
   const replica = spec.nodes.find((n) => n.roles.includes("db-replica"))!;
   const primary = spec.nodes.find((n) => n.roles.includes("db-primary"))!;
   assert.deepEqual(
     namedConnections(spec, replica).map((c) => `${c.to}:${c.port} ${c.file}`),
-    [`${primary.name}:3306 /etc/shop/db.env`],
+    [`${primary.name}:3306 /etc/shop/db.env`, `${primary.name}:6379 /etc/redis/redis-role.conf`],
   );
 });
