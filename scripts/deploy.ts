@@ -1,4 +1,3 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
@@ -8,6 +7,7 @@ import { PROJECT_ROOT } from "./lib/offlinePlan";
 import { inspectRelease, openRelease, packRelease } from "./lib/deploy/release";
 import { DeployNode, DeployReport, maintenance, rollback, rollingDeploy, RunContext } from "./lib/deploy/run";
 import { RELEASE_ID_PATTERN, releaseId } from "./lib/deploy/steps";
+import { hostsJson } from "./lib/deploy/hosts";
 import { nodesFromHosts } from "./lib/deploy/targets";
 import { WarmOrigin, warmFromSitemap } from "./lib/deploy/warm";
 import { labDeployTargets } from "./lab/deployTargets";
@@ -45,17 +45,6 @@ function deployUser(spec: ShopSpec, given: string | undefined): string {
   if (given) return given; // the host decides whether it may deploy (sudo), not this CLI
   if (deployers.length === 1) return deployers[0];
   fail(`error: --user: the stack has ${deployers.length} deploy-role users (${deployers.join(", ") || "none"}); name one with --user NAME\n${USAGE}`);
-}
-
-function hostsJson(stack: string, file: string | undefined): { json: string; source: string } {
-  if (file) {
-    if (!fs.existsSync(file)) fail(`error: --hosts: ${file} does not exist; allowed: pulumi stack output --json saved to a file`);
-    return { json: fs.readFileSync(file, "utf8"), source: file };
-  }
-  const r = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { cwd: PROJECT_ROOT, encoding: "utf8" });
-  if (r.error || r.status !== 0)
-    fail(`error: could not read the stack's outputs (pulumi stack output --json --stack ${stack}: ${r.error?.message ?? r.stderr.trim().split("\n")[0]}); pass --hosts FILE or --lab`);
-  return { json: r.stdout, source: "pulumi stack output" };
 }
 
 interface Targets {

@@ -84,13 +84,12 @@ const text = {
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
         ? [
-            `Failover is manual on purpose (two nodes cannot vote; automatic failover risks split brain).`,
-            `1. Confirm the primary ${primary.name} (${primary.privateIp}) is really down: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\`; stop it if it is half alive: \`ssh ${ADMIN}@${ip(primary)} 'sudo systemctl stop mariadb'\`.`,
-            `2. On the replica ${replica.name}, stop fetching and let it apply what it has: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; repeat until Slave_SQL_Running_State says it has read all relay log.`,
-            `3. Promote it to primary: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (semi-sync stays off until a new replica is attached).`,
-            `4. Point the app nodes (${d.deploy.order.join(", ")}) at ${replica.privateIp} instead of ${primary.privateIp} in DATABASE_URL of ${d.database.envFile} and reload php-fpm on each.`,
-            `5. Check the shop: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
-            `6. Later, rebuild ${primary.name} as the new replica from a fresh dump and swap the roles in the stack file.`,
+            `Failover is run by a human on purpose (two nodes cannot vote; automatic failover risks split brain), with one command. Sessions, locks and the cache move with the database: the sessions Redis on ${replica.name} has replicated ${primary.name}'s all along.`,
+            `1. Confirm the primary ${primary.name} (${primary.privateIp}) is really down or broken: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\` (no answer at all counts).`,
+            `2. Run \`npm run failover -- --stack ${d.stack}\` as an admin (\`--user NAME\` when the stack has several). If ${primary.name} answers, it is fenced first: read-only, its firewall closed to the app nodes, and ${replica.name} waits until it has every transaction ${primary.name} wrote. Then ${replica.name} applies everything it received and becomes writable, and every app node, its consumers and the scheduler are pointed at it. Each step prints its duration.`,
+            `3. The command records \`shop:database.primary\` and \`shop:database.outOfService\` in stacks/Pulumi.${d.stack}.yaml: commit that change, so the next \`pulumi up\` keeps the new roles.`,
+            `4. Check the shop: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
+            `5. When ${primary.name} is back (or rebuilt by Pulumi), re-seed it as the new replica: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Until then there is no replica: semi-sync is off and backups dump from the primary.`,
           ]
         : [`This stack has no replica: restore the database from the backup (see above).`],
     reseed: "## Database: rebuild a replica",
@@ -202,13 +201,12 @@ const text = {
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
         ? [
-            `Das Failover ist bewusst manuell (zwei Knoten können nicht abstimmen; automatisches Failover riskiert Split Brain).`,
-            `1. Prüfen, dass der Primary ${primary.name} (${primary.privateIp}) wirklich ausgefallen ist: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\`; halb laufend stoppen: \`ssh ${ADMIN}@${ip(primary)} 'sudo systemctl stop mariadb'\`.`,
-            `2. Auf der Replica ${replica.name} das Nachladen stoppen und den Rest anwenden lassen: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE IO_THREAD; SHOW SLAVE STATUS\\G"'\`; wiederholen, bis Slave_SQL_Running_State meldet, dass das Relay-Log vollständig gelesen ist.`,
-            `3. Zum Primary hochstufen: \`ssh ${ADMIN}@${ip(replica)} 'sudo mariadb -e "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=OFF;"'\` (Semi-Sync bleibt aus, bis eine neue Replica angebunden ist).`,
-            `4. Die App-Knoten (${d.deploy.order.join(", ")}) in DATABASE_URL von ${d.database.envFile} von ${primary.privateIp} auf ${replica.privateIp} umstellen und php-fpm auf jedem neu laden.`,
-            `5. Shop prüfen: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
-            `6. Danach ${primary.name} aus einem frischen Dump als neue Replica aufbauen und die Rollen in der Stack-Datei tauschen.`,
+            `Das Failover startet bewusst ein Mensch (zwei Knoten können nicht abstimmen; automatisches Failover riskiert Split Brain), mit einem Befehl. Sessions, Locks und Cache ziehen mit der Datenbank um: der Session-Redis auf ${replica.name} repliziert den von ${primary.name} die ganze Zeit.`,
+            `1. Prüfen, dass der Primary ${primary.name} (${primary.privateIp}) wirklich ausgefallen oder defekt ist: \`ssh ${ADMIN}@${ip(primary)} 'systemctl status mariadb'\` (gar keine Antwort zählt auch).`,
+            `2. \`npm run failover -- --stack ${d.stack}\` als Admin ausführen (\`--user NAME\`, wenn der Stack mehrere hat). Antwortet ${primary.name}, wird er zuerst abgeschottet: schreibgeschützt, seine Firewall für die App-Knoten zu, und ${replica.name} wartet, bis sie jede Transaktion von ${primary.name} hat. Dann wendet ${replica.name} alles Empfangene an und wird beschreibbar; jeder App-Knoten, seine Consumer und der Scheduler zeigen danach auf sie. Jeder Schritt nennt seine Dauer.`,
+            `3. Der Befehl schreibt \`shop:database.primary\` und \`shop:database.outOfService\` in stacks/Pulumi.${d.stack}.yaml: diese Änderung committen, damit das nächste \`pulumi up\` die neuen Rollen behält.`,
+            `4. Shop prüfen: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
+            `5. Ist ${primary.name} wieder da (oder von Pulumi neu gebaut), als neue Replica neu befüllen: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Bis dahin gibt es keine Replica: Semi-Sync ist aus, und die Sicherung dumpt vom Primary.`,
           ]
         : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
     reseed: "## Datenbank: Replica neu aufbauen",

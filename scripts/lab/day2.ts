@@ -25,6 +25,7 @@ export async function changeStackAndConverge(ctx: LabContext, label: string, cha
   const started = Date.now();
   await convergeAll(topo, ctx.key, ctx.secrets, ctx.log);
   const seconds = (Date.now() - started) / 1000;
+  ctx.stackFile = stackFile;
   ctx.spec = spec;
   ctx.topo = topo;
   return { seconds, rebooted: topo.hosts.filter((h) => bootIdentity(ctx.names, h.name) !== before.get(h.name)).map((h) => h.name) };

@@ -3,11 +3,12 @@ import * as path from "path";
 import type { ShopSpec } from "../../components/config";
 import { RELEASES_KEPT } from "../../components/hostconfig/release";
 import { inspectRelease, packRelease } from "../lib/deploy/release";
+import type { DeployTarget } from "../lib/deploy/exec";
 import { DeployNode, rollingDeploy } from "../lib/deploy/run";
 import type { WarmOrigin } from "../lib/deploy/warm";
 import { labNames } from "./paths";
 import { sshArgs } from "./ssh";
-import { LAB_DEPLOY_USER, labSpec } from "./stackFile";
+import { LAB_ADMIN_USER, LAB_DEPLOY_USER, labSpec } from "./stackFile";
 import { LabTopology, readTopology } from "./topology";
 
 export interface LabDeployTargets {
@@ -17,14 +18,36 @@ export interface LabDeployTargets {
   warmOrigin: WarmOrigin;
 }
 
-/** A running lab's app nodes as `npm run deploy -- --lab` reaches them: the lab's deploy user from the deployer address. */
-export function labDeployTargets(stack: string, user = LAB_DEPLOY_USER): LabDeployTargets {
+interface RunningLab {
+  stackFile: string;
+  key: string;
+  spec: ShopSpec;
+  topo: LabTopology;
+}
+
+function runningLab(stack: string): RunningLab {
   const names = labNames(stack);
   const stackFile = path.join(names.runDir, "stack", `Pulumi.${stack}.yaml`);
   const key = path.join(names.runDir, "keys", "automation_ed25519");
   if (!fs.existsSync(stackFile) || !fs.existsSync(key)) throw new Error(`--lab: no lab is up for stack ${stack} (run npm run lab -- up --stack ${stack})`);
   const spec = labSpec(stackFile, stack);
-  return labTargetsOf(spec, readTopology(spec, path.join(names.runDir, "plan")), key, user);
+  return { stackFile, key, spec, topo: readTopology(spec, path.join(names.runDir, "plan")) };
+}
+
+/** A running lab's app nodes as `npm run deploy -- --lab` reaches them: the lab's deploy user from the deployer address. */
+export function labDeployTargets(stack: string, user = LAB_DEPLOY_USER): LabDeployTargets {
+  const lab = runningLab(stack);
+  return labTargetsOf(lab.spec, lab.topo, lab.key, user);
+}
+
+/** Every node of a running lab as the lab's admin reaches it from the admin address, and the lab's stack file. */
+export function labAdminTargets(stack: string): { stackFile: string; targets: Map<string, DeployTarget> } {
+  const lab = runningLab(stack);
+  return { stackFile: lab.stackFile, targets: adminTargetsOf(lab.topo, lab.key) };
+}
+
+export function adminTargetsOf(topo: LabTopology, key: string): Map<string, DeployTarget> {
+  return new Map(topo.hosts.map((h) => [h.name, { name: h.name, ssh: sshArgs({ ip: h.publicIp, key, from: topo.publicSide.admin, user: LAB_ADMIN_USER }) }]));
 }
 
 export function labTargetsOf(spec: ShopSpec, topo: LabTopology, key: string, user = LAB_DEPLOY_USER): LabDeployTargets {

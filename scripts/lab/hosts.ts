@@ -104,6 +104,19 @@ export function startMachine(names: LabNames, m: LabMachine): void {
   );
 }
 
+/**
+ * Starts a machine whose container was killed (a host lost and back): the kernel frees a dead
+ * container's network namespace, and with it the veths nspawn must create again, only some
+ * seconds later, so wait for that (bounded) and remove what is still left.
+ */
+export async function restartMachine(names: LabNames, m: LabMachine): Promise<void> {
+  const { privateVeth, publicVeth } = vethNames(names.stack, m.index);
+  const left = () => [publicVeth, privateVeth].filter((v) => run("ip", ["link", "show", v], { allowFail: true }).status === 0);
+  for (let i = 0; i < 120 && left().length; i++) await new Promise((r) => setTimeout(r, 500));
+  for (const v of left()) run("ip", ["link", "del", v], { allowFail: true });
+  startMachine(names, m);
+}
+
 /** PID 1 of the host's container (the child of systemd-nspawn), if it runs. */
 export function containerPid(names: LabNames, host: string): number | undefined {
   const pidFile = path.join(hostDir(names, host), "nspawn.pid");

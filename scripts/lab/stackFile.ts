@@ -8,8 +8,10 @@ import { PROJECT_ROOT } from "./paths";
 export const LAB_READONLY_USER = "lab-readonly";
 /** The deploy-role account the lab deploys as (npm run deploy -- --lab), never the automation user. */
 export const LAB_DEPLOY_USER = "lab-deploy";
+/** The admin-role account the lab's failover runs as (npm run failover -- --lab), never the automation user. */
+export const LAB_ADMIN_USER = "lab-admin";
 /** The accounts the lab adds; scenarios that remove a user leave these alone. */
-export const LAB_USERS = [LAB_READONLY_USER, LAB_DEPLOY_USER];
+export const LAB_USERS = [LAB_READONLY_USER, LAB_DEPLOY_USER, LAB_ADMIN_USER];
 
 type StackConfig = Record<string, unknown>;
 interface UserEntry {
@@ -19,7 +21,7 @@ interface UserEntry {
 }
 
 /**
- * Writes the lab's copy of a stack file: the stack as it is, plus the lab's readonly and deploy accounts,
+ * Writes the lab's copy of a stack file: the stack as it is, plus the lab's readonly, deploy and admin accounts,
  * plus `change` (day-2 scenarios edit users, thresholds, PHP settings here, as an operator would
  * edit the stack). Users live only in bundles (D2), so user-data stays exactly the plan's.
  */
@@ -30,6 +32,7 @@ export function writeLabStack(stack: string, dir: string, labPublicKey: string, 
     ...users,
     { name: LAB_READONLY_USER, role: "readonly", sshKeys: [labPublicKey] },
     { name: LAB_DEPLOY_USER, role: "deploy", sshKeys: [labPublicKey] },
+    { name: LAB_ADMIN_USER, role: "admin", sshKeys: [labPublicKey] },
   ];
   change(doc.config);
   fs.mkdirSync(dir, { recursive: true });

@@ -10,6 +10,7 @@ import { day2Scenario } from "./scenarios/day2";
 import { monitoringScenario } from "./scenarios/monitoring";
 import { usersScenario } from "./scenarios/users";
 import { reseedScenario } from "./scenarios/reseed";
+import { dbFailoverScenario } from "./scenarios/dbFailover";
 import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
@@ -28,6 +29,8 @@ export const scenarios: Scenario[] = [
   monitoringScenario,
   day2Scenario,
   reseedScenario,
+  // Last: it moves the primary for good.
+  dbFailoverScenario,
 ];
 
 /** `--only 3,6`: the scenarios with these ids, in run order; a string names what is wrong. */

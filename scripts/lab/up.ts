@@ -33,6 +33,8 @@ export interface LabState {
 }
 
 export interface LabUp {
+  /** The lab's stack file as it is now: day-2 changes and the failover write a new one. */
+  stackFile: string;
   spec: ShopSpec;
   topo: LabTopology;
   key: string;
@@ -115,7 +117,7 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
 
     const state: LabState = { imageSeconds: image.seconds, imageBuilt: image.built, boots, converges: converges.map((c) => ({ host: c.host, seconds: c.seconds })) };
     fs.writeFileSync(statePath(names), JSON.stringify(state, null, 2));
-    return { spec, topo, key: key.privateKey, publicKey: key.publicKey, secrets, state };
+    return { stackFile, spec, topo, key: key.privateKey, publicKey: key.publicKey, secrets, state };
   } catch (err) {
     log(`up failed: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.SHOP_LAB_KEEP_ON_FAILURE === "1") {

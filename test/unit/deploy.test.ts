@@ -81,7 +81,7 @@ test("deploy: hosts come from the stack's outputs, every app node once with a pu
   assert.ok("problems" in broken);
   assert.equal(broken.problems.length, apps.length, broken.problems.join("\n"));
   assert.match(broken.problems.join("\n"), /publicIpv4 is "203\.0\.113\.10; rm -rf \/"; allowed: an IPv4 address/);
-  assert.match(broken.problems.join("\n"), new RegExp(`no entry for app node ${apps[1].name}`));
+  assert.match(broken.problems.join("\n"), new RegExp(`no entry for node ${apps[1].name}`));
 });
 
 test("deploy: the warm-up reads a sitemap index and its sitemaps, entities decoded", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
+import { dbPrimary } from "../../components/config";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { markdown } from "../../components/hostconfig/escape";
 import { buildRunbook } from "../../components/runbook/data";
@@ -28,7 +29,8 @@ for (const stack of allStacks())
       assert.ok(md.includes(`Storage Box ${spec.backup.storageBoxType}`));
       assert.match(md, /shop-restore db --snapshot SNAPSHOT_ID --stdout' \| ssh \S+ 'sudo mariadb /);
       assert.ok(md.includes(`pulumi config set --path 'shop:dns.target' lb --stack ${stack}`), "cutover command");
-      assert.ok(md.includes("RESET SLAVE ALL"), "promotion");
+      assert.ok(md.includes(`npm run failover -- --stack ${stack}\``), `${lang}: the promotion`);
+      assert.ok(md.includes(`npm run failover -- --stack ${stack} --rebuild ${dbPrimary(spec).name.slice(stack.length + 1)}`), `${lang}: the old primary's rebuild`);
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
       assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");
       if (spec.nodes.some((n) => n.roles.includes("db-replica")))
@@ -38,17 +40,19 @@ for (const stack of allStacks())
     }
   });
 
-test("every npm run deploy option in the runbook is one the deploy CLI's --help lists", () => {
-  const help = scriptCli("deploy", ["--help"]);
-  assert.equal(help.status, 0, help.stderr);
-  const known = new Set([...help.stdout.matchAll(/^  --([a-z-]+)/gm)].map((m) => m[1]));
-  assert.ok(known.has("release") && known.has("rollback"));
-  const spec = stackSpec("demo");
-  const md = renderRunbook(buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "en", TEST_PROVENANCE);
-  const calls = md.split("\n").filter((l) => l.startsWith("npm run deploy -- "));
-  assert.ok(calls.length >= 3, "the runbook shows deploy, rollback and maintenance");
-  for (const call of calls) for (const [, opt] of call.matchAll(/--([a-z-]+)/g)) assert.ok(known.has(opt), `the runbook uses --${opt}, which npm run deploy does not have: ${call}`);
-});
+for (const [command, least] of [["deploy", 3], ["failover", 2]] as const) {
+  test(`every npm run ${command} option in the runbook is one the ${command} CLI's --help lists`, () => {
+    const help = scriptCli(command, ["--help"]);
+    assert.equal(help.status, 0, help.stderr);
+    const known = new Set([...help.stdout.matchAll(/^  --([a-z-]+)/gm)].map((m) => m[1]));
+    assert.ok(known.has("stack") && known.size > 3, help.stdout);
+    const spec = stackSpec("demo");
+    const md = renderRunbook(buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "en", TEST_PROVENANCE);
+    const calls = [...md.matchAll(new RegExp(`npm run ${command} -- [^\`\n]*`, "g"))].map((m) => m[0]);
+    assert.ok(calls.length >= least, `the runbook shows npm run ${command} at least ${least} times`);
+    for (const call of calls) for (const [, opt] of call.matchAll(/--([a-z-]+)/g)) assert.ok(known.has(opt), `the runbook uses --${opt}, which npm run ${command} does not have: ${call}`);
+  });
+}
 
 test("every shop-restore call in the runbook is a subcommand and option the real script accepts", () => {
   const script = fs.readFileSync(path.join(ROOT, "components", "files", "shop-restore.sh"), "utf8");

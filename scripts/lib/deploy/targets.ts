@@ -1,14 +1,21 @@
 import { isIPv4 } from "net";
-import { appNodes, ShopSpec } from "../../../components/config";
+import { appNodes, NodeSpec, ShopSpec } from "../../../components/config";
 import { hostSshArgs } from "./exec";
 import type { DeployNode } from "./run";
 
 /**
- * The app nodes' addresses from `pulumi stack output --json` (its `hosts` output, index.ts) or a
- * file holding it, checked against the stack: every app node once, each with a public IPv4.
- * Returns every problem together.
+ * The nodes' addresses from `pulumi stack output --json` (its `hosts` output, index.ts) or a
+ * file holding it, checked against the stack: every wanted node (default: the app nodes) once,
+ * each with a public IPv4. Returns every problem together.
  */
-export function nodesFromHosts(spec: ShopSpec, json: string, source: string, user: string, key?: string): { nodes: DeployNode[] } | { problems: string[] } {
+export function nodesFromHosts(
+  spec: ShopSpec,
+  json: string,
+  source: string,
+  user: string,
+  key?: string,
+  wanted: NodeSpec[] = appNodes(spec),
+): { nodes: DeployNode[] } | { problems: string[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -19,10 +26,10 @@ export function nodesFromHosts(spec: ShopSpec, json: string, source: string, use
   if (!Array.isArray(list)) return { problems: [`${source}: found no hosts list; allowed: an object with "hosts" (pulumi stack output --json) or an array`] };
   const problems: string[] = [];
   const nodes: DeployNode[] = [];
-  for (const node of appNodes(spec)) {
+  for (const node of wanted) {
     const entry = list.find((h) => (h as { name?: unknown })?.name === node.name) as { publicIpv4?: unknown } | undefined;
     if (!entry) {
-      problems.push(`${source}: no entry for app node ${node.name}`);
+      problems.push(`${source}: no entry for node ${node.name}`);
       continue;
     }
     if (typeof entry.publicIpv4 !== "string" || !isIPv4(entry.publicIpv4)) {
