@@ -4,7 +4,7 @@ import { renderHostBundle } from "../hostconfig/bundle";
 import type { BundleFile } from "../hostconfig/types";
 import { SHOP_CURRENT, SHOP_DB_NAME, SHOP_SHARED } from "../hostconfig/shopware";
 import { HEALTH_CHECK_PATH } from "../config";
-import { appNodes, dbPrimary, dbReplicas, ShopSpec } from "../config";
+import { appNodes, dbPrimary, liveReplicas, ShopSpec } from "../config";
 
 /** A host as the runbook lists it: every fact someone on call needs to reach it. */
 export interface RunbookHost {
@@ -53,7 +53,7 @@ export interface RunbookData {
     adminAllowlist: string[];
   };
   /** The Shopware database and the env file whose DATABASE_URL names the primary. */
-  database: { name: string; primary: string; replicas: string[]; envFile: string };
+  database: { name: string; primary: string; replicas: string[]; outOfService: string[]; envFile: string };
   backups: {
     serverBackups: boolean;
     storageBoxType: string;
@@ -105,7 +105,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
     const c = spec.contacts[role];
     return c ? [{ role, name: c.name, phone: c.phone, email: c.email }] : [];
   });
-  const replicas = dbReplicas(spec);
+  const replicas = liveReplicas(spec);
   const apps = appNodes(spec);
   return {
     stack: spec.stack,
@@ -146,7 +146,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       automationUser: AUTOMATION_USER,
       adminAllowlist: spec.access.adminAllowlist,
     },
-    database: { name: SHOP_DB_NAME, primary: dbPrimary(spec).name, replicas: replicas.map((n) => n.name), envFile: `${SHOP_SHARED}/.env.local` },
+    database: { name: SHOP_DB_NAME, primary: dbPrimary(spec).name, replicas: replicas.map((n) => n.name), outOfService: spec.database.outOfService, envFile: `${SHOP_SHARED}/.env.local` },
     backups: {
       serverBackups: spec.serverBackups,
       storageBoxType: spec.backup.storageBoxType,

@@ -80,6 +80,13 @@ const text = {
     files: "Restore files of an app node into a directory, then copy back what is needed",
     lostHost: (stack: string) =>
       `A host is lost. Its private IP and bundle come back, but its public IPv4/IPv6 are new (no Primary IPs): read them with \`pulumi stack output hosts --stack ${stack}\`. The LB and the app use private IPs, so only SSH and your own allow-lists see the change. Deleted outside Pulumi: \`pulumi up --refresh --stack ${stack}\` notices that and creates it again. Broken but still there: delete protection is on in production, so first run \`hcloud server disable-protection NAME delete rebuild\`, then \`pulumi up --replace URN --stack ${stack}\` (the URN is in \`pulumi stack --show-urns\`); the new server gets protection back. A lost DB primary: fail over first (next section). Then restore the database and files as above. A host's Hetzner server backup can also be restored in the Hetzner console (crash-consistent only).`,
+    emergency: "## Emergency access: no admin reachable, or you are outside the allow-list",
+    emergencySteps: (d: RunbookData, admins: string[], owners: string) => [
+      `SSH is open only from ${d.access.sshFrom.join(", ")}, in the Hetzner Cloud Firewall and in each host's nftables, and only for the declared users (admins: ${admins.join(", ") || "none"}). Whoever holds this stack's Pulumi state and its Hetzner and Cloudflare tokens may change that: ${owners}.`,
+      `1. Find the servers: Hetzner Cloud Console → the project holding servers named \`${d.stack}-*\` (labels \`stack=${d.stack}\`, \`managed-by=shop-blueprint\`), or \`hcloud server list -l stack=${d.stack}\`. The host table above has their IPs.`,
+      `2. Let yourself in by one stack change: in stacks/Pulumi.${d.stack}.yaml add your address to \`shop:adminCidrs\` (as /32 or /128) and yourself to \`shop:users\` with \`role: admin\`, your SSH key and \`expires:\` a few days out. Then run \`npm run plan -- --stack ${d.stack}\` and \`pulumi up --stack ${d.stack}\`. The firewall rules and users change in place (no server is replaced), and the account locks itself on its expiry date. Afterwards, remove both entries and run \`pulumi up\` again.`,
+      `3. A host that SSH cannot reach (sshd or its firewall broken): in the Hetzner Console, open Servers → NAME → Rescue, enable the rescue system with one of the admins' project SSH keys (named \`${d.stack}-<user>-<key fingerprint>\`), and power-cycle the server. Then, from an allowed address (the Cloud Firewall still applies), log in with \`ssh -l root PUBLIC_IP\` (the rescue system has only root), run \`mount /dev/sda1 /mnt\`, and read \`/mnt/var/log/shop-apply.log\` and the journal under \`/mnt/var/log/journal\`. Reboot out of rescue when done.`,
+    ],
     failover: "## Database: promote the replica to primary",
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
@@ -91,7 +98,9 @@ const text = {
             `4. Check the shop: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
             `5. When ${primary.name} is back (or rebuilt by Pulumi), re-seed it as the new replica: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Until then there is no replica: semi-sync is off and backups dump from the primary.`,
           ]
-        : [`This stack has no replica: restore the database from the backup (see above).`],
+        : d.database.outOfService.length
+          ? [`No replica is in service: ${d.database.outOfService.join(", ")} waits for its re-seed. Rebuild it first: \`npm run failover -- --stack ${d.stack} --rebuild ${d.database.outOfService[0].slice(d.stack.length + 1)}\`. Until then a lost primary means restoring the database from the backup (see above).`]
+          : [`This stack has no replica: restore the database from the backup (see above).`],
     reseed: "## Database: rebuild a replica",
     reseedIntro: (replica: string) =>
       `A replica that lost its data, or one built after the primary's binlogs expired, cannot replay from the first binlog: \`SHOW SLAVE STATUS\` shows error 1236. Re-seed ${replica} from a hot copy of the primary, at the copy's GTID position. The primary keeps serving. The stream passes through your two SSH sessions, so no port opens between the DB nodes. \`receive\` refuses to run on a node configured as the primary, and it keeps the old datadir beside the new one as \`/var/lib/mysql.before-reseed\`:`,
@@ -197,6 +206,13 @@ const text = {
     files: "Dateien eines App-Knotens in ein Verzeichnis wiederherstellen und das Benötigte zurückkopieren",
     lostHost: (stack: string) =>
       `Ein Host ist verloren. Private IP und Bundle kommen wieder, aber die öffentlichen IPv4/IPv6 sind neu (keine Primary IPs): mit \`pulumi stack output hosts --stack ${stack}\` nachlesen. LB und App nutzen private IPs, die Änderung betrifft also nur SSH und eigene Freigabelisten. Außerhalb von Pulumi gelöscht: \`pulumi up --refresh --stack ${stack}\` bemerkt das und legt ihn neu an. Defekt, aber noch vorhanden: In Produktion ist der Löschschutz an, also zuerst \`hcloud server disable-protection NAME delete rebuild\` ausführen, dann \`pulumi up --replace URN --stack ${stack}\` (die URN steht in \`pulumi stack --show-urns\`); der neue Server bekommt den Schutz wieder. Ein verlorener DB-Primary: zuerst umschalten (nächster Abschnitt). Danach Datenbank und Dateien wie oben wiederherstellen. Das Hetzner-Serverbackup eines Hosts lässt sich auch in der Hetzner-Konsole zurückspielen (nur absturzkonsistent).`,
+    emergency: "## Notfallzugang: kein Admin erreichbar oder außerhalb der Freigabeliste",
+    emergencySteps: (d: RunbookData, admins: string[], owners: string) => [
+      `SSH ist nur von ${d.access.sshFrom.join(", ")} aus offen, in der Hetzner Cloud Firewall und in der nftables-Firewall jedes Hosts, und nur für die deklarierten Benutzer (Admins: ${admins.join(", ") || "keine"}). Das ändern darf, wer den Pulumi-State dieses Stacks und seine Hetzner- und Cloudflare-Tokens hat: ${owners}.`,
+      `1. Die Server finden: Hetzner Cloud Console → das Projekt mit den Servern \`${d.stack}-*\` (Labels \`stack=${d.stack}\`, \`managed-by=shop-blueprint\`), oder \`hcloud server list -l stack=${d.stack}\`. Die IPs stehen in der Host-Tabelle oben.`,
+      `2. Sich mit einer Stack-Änderung Zugang geben: in stacks/Pulumi.${d.stack}.yaml die eigene Adresse zu \`shop:adminCidrs\` hinzufügen (als /32 oder /128) und sich selbst zu \`shop:users\` mit \`role: admin\`, dem eigenen SSH-Schlüssel und \`expires:\` in wenigen Tagen. Dann \`npm run plan -- --stack ${d.stack}\` und \`pulumi up --stack ${d.stack}\` ausführen. Firewallregeln und Benutzer ändern sich im laufenden Betrieb (kein Server wird ersetzt), und das Konto sperrt sich am Ablaufdatum selbst. Danach beide Einträge entfernen und erneut \`pulumi up\` ausführen.`,
+      `3. Ein Host, den SSH nicht erreicht (sshd oder seine Firewall defekt): in der Hetzner Console Server → NAME → Rescue öffnen, das Rettungssystem mit einem der Projekt-SSH-Schlüssel der Admins aktivieren (benannt \`${d.stack}-<Benutzer>-<Schlüssel-Fingerprint>\`) und den Server aus- und wieder einschalten. Dann von einer freigegebenen Adresse (die Cloud Firewall gilt weiter) mit \`ssh -l root PUBLIC_IP\` anmelden (das Rettungssystem kennt nur root), \`mount /dev/sda1 /mnt\` ausführen und \`/mnt/var/log/shop-apply.log\` sowie das Journal unter \`/mnt/var/log/journal\` lesen. Danach aus dem Rettungssystem neu starten.`,
+    ],
     failover: "## Datenbank: Replica zum Primary hochstufen",
     failoverSteps: (d: RunbookData, primary: RunbookHost, replica: RunbookHost | undefined, ip: (h: RunbookHost) => string) =>
       replica
@@ -208,7 +224,9 @@ const text = {
             `4. Shop prüfen: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
             `5. Ist ${primary.name} wieder da (oder von Pulumi neu gebaut), als neue Replica neu befüllen: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Bis dahin gibt es keine Replica: Semi-Sync ist aus, und die Sicherung dumpt vom Primary.`,
           ]
-        : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
+        : d.database.outOfService.length
+          ? [`Keine Replica ist in Betrieb: ${d.database.outOfService.join(", ")} wartet auf das Neubefüllen. Zuerst neu aufbauen: \`npm run failover -- --stack ${d.stack} --rebuild ${d.database.outOfService[0].slice(d.stack.length + 1)}\`. Bis dahin heißt ein verlorener Primary: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`]
+          : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
     reseed: "## Datenbank: Replica neu aufbauen",
     reseedIntro: (replica: string) =>
       `Eine Replica, die ihre Daten verloren hat oder nach dem Ablauf der Binlogs des Primary aufgebaut wird, kann nicht ab dem ersten Binlog nachspielen: \`SHOW SLAVE STATUS\` zeigt Fehler 1236. ${replica} aus einer laufenden Kopie des Primary an deren GTID-Position neu befüllen. Der Primary bedient weiter. Der Datenstrom läuft durch deine zwei SSH-Sitzungen, zwischen den DB-Knoten öffnet sich also kein Port. \`receive\` verweigert sich auf einem Knoten, der als Primary konfiguriert ist, und behält das alte Datenverzeichnis daneben als \`/var/lib/mysql.before-reseed\`:`,
@@ -378,6 +396,14 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     ...code([ssh(app, "sudo shop-restore list files"), ssh(app, "sudo shop-restore files --snapshot SNAPSHOT_ID --target /var/tmp/shop-restore")]),
     "",
     t.lostHost(d.stack),
+    "",
+    t.emergency,
+    "",
+    ...t.emergencySteps(
+      d,
+      d.access.users.filter((u) => u.role === "admin").map((u) => markdown(u.name)),
+      d.contacts.filter((c) => c.role === "owner" || c.role === "agency").map((c) => `${markdown(c.name)} (${t.roles[c.role]})`).join(", "),
+    ),
     "",
     t.failover,
     "",

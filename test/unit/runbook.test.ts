@@ -8,7 +8,7 @@ import { markdown } from "../../components/hostconfig/escape";
 import { buildRunbook } from "../../components/runbook/data";
 import { renderRunbook } from "../../components/runbook/render";
 import { scriptCli, TEST_PROVENANCE } from "../helpers/checklist";
-import { allStacks, ROOT, stackSpec } from "../helpers/stacks";
+import { allStacks, editedStackSpec, ROOT, stackSpec } from "../helpers/stacks";
 
 /** Addresses as the stack outputs would carry them (TEST-NET, one per host). */
 function addresses(names: string[]) {
@@ -35,6 +35,9 @@ for (const stack of allStacks())
       assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");
       if (spec.nodes.some((n) => n.roles.includes("db-replica")))
         assert.match(md, /sudo \/usr\/local\/sbin\/shop-db-reseed send \| ssh \S+ sudo \/usr\/local\/sbin\/shop-db-reseed receive/, `${lang}: the replica re-seed`);
+      // Emergency access: the one stack change that lets a stranger in, and the rescue system.
+      for (const fact of ["`shop:adminCidrs`", "`shop:users`", "`expires:`", `hcloud server list -l stack=${stack}`, `\`${stack}-<`, "mount /dev/sda1 /mnt"])
+        assert.ok(md.includes(fact), `${lang}: emergency access lacks ${fact}`);
       for (const fact of [`pulumi up --refresh --stack ${stack}`, "hcloud server disable-protection NAME delete rebuild", `pulumi up --replace URN --stack ${stack}`])
         assert.ok(md.includes(fact), `${lang}: the lost-host procedure lacks ${fact}`);
     }
@@ -129,4 +132,16 @@ test("the runbook has the debian-12/6.6 → debian-13/6.7 upgrade path the SW-1/
   assert.match(en, /DB replica first/);
   assert.match(de, /^## Upgrade-Pfad: debian-12 \/ Shopware 6\.6 → debian-13 \/ Shopware 6\.7$/m);
   assert.match(de, /Zuerst das DB-Replikat/);
+});
+
+test("after a failover the runbook names the new primary and tells on-call to rebuild the old one first", () => {
+  const spec = editedStackSpec("demo", (raw) => (raw.database = { primary: "db-2", outOfService: ["db-1"] })).spec;
+  const data = buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" });
+  assert.equal(data.database.primary, "demo-db-2");
+  assert.deepEqual(data.database.replicas, [], "the fenced node is no read replica");
+  for (const lang of ["en", "de"] as const) {
+    const md = renderRunbook(data, lang, TEST_PROVENANCE);
+    assert.ok(md.includes("npm run failover -- --stack demo --rebuild db-1"), `${lang}: rebuild first`);
+    assert.doesNotMatch(md, /This stack has no replica|Dieser Stack hat keine Replica/, `${lang}: it has one, out of service`);
+  }
 });
