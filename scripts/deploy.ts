@@ -8,7 +8,7 @@ import { inspectRelease, openRelease, packRelease } from "./lib/deploy/release";
 import { DeployNode, DeployReport, maintenance, rollback, rollingDeploy, RunContext } from "./lib/deploy/run";
 import { RELEASE_ID_PATTERN, releaseId } from "./lib/deploy/steps";
 import { hostsJson } from "./lib/deploy/hosts";
-import { nodesFromHosts } from "./lib/deploy/targets";
+import { nodesFromHosts, soleUserOfRole } from "./lib/deploy/targets";
 import { WarmOrigin, warmFromSitemap } from "./lib/deploy/warm";
 import { labDeployTargets } from "./lab/deployTargets";
 
@@ -41,10 +41,8 @@ function stackSpec(stack: string): ShopSpec {
 }
 
 function deployUser(spec: ShopSpec, given: string | undefined): string {
-  const deployers = spec.users.filter((u) => u.role === "deploy").map((u) => u.name);
-  if (given) return given; // the host decides whether it may deploy (sudo), not this CLI
-  if (deployers.length === 1) return deployers[0];
-  fail(`error: --user: the stack has ${deployers.length} deploy-role users (${deployers.join(", ") || "none"}); name one with --user NAME\n${USAGE}`);
+  const found = soleUserOfRole(spec, "deploy", given);
+  return "user" in found ? found.user : fail(`error: ${found.problem}\n${USAGE}`);
 }
 
 interface Targets {

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { buildSpec, readStackFile, ShopSpec, stackFilePath } from "../components/config";
+import { buildSpec, DB_NODE_NAME, readStackFile, ShopSpec, stackFilePath } from "../components/config";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { hostsJson } from "./lib/deploy/hosts";
-import { nodesFromHosts } from "./lib/deploy/targets";
+import { nodesFromHosts, soleUserOfRole } from "./lib/deploy/targets";
 import { DeployTarget } from "./lib/deploy/exec";
 import { failover, FailoverContext, FailoverError, FailoverReport, rebuild } from "./lib/failover/run";
 import { specFromText } from "./lib/failover/stackEdit";
@@ -29,13 +29,10 @@ const FAILOVER_COMMAND: CommandSpec = {
   ],
 };
 const USAGE = `usage: ${FAILOVER_COMMAND.command} ${FAILOVER_COMMAND.synopsis}`;
-const NODE_NAME = /^(app|db)-[1-9][0-9]?$/;
 
 function adminUser(spec: ShopSpec, given: string | undefined): string {
-  if (given) return given; // the host decides (sudo), not this CLI
-  const admins = spec.users.filter((u) => u.role === "admin").map((u) => u.name);
-  if (admins.length === 1) return admins[0];
-  fail(`error: --user: the stack has ${admins.length} admin-role users (${admins.join(", ") || "none"}); name yourself with --user NAME\n${USAGE}`);
+  const found = soleUserOfRole(spec, "admin", given);
+  return "user" in found ? found.user : fail(`error: ${found.problem}\n${USAGE}`);
 }
 
 function context(stack: string, flags: Record<string, string | true>): FailoverContext {
@@ -61,7 +58,7 @@ async function main(): Promise<void> {
   if (flags.to !== undefined && flags.rebuild !== undefined) fail(`error: give --to or --rebuild, not both\n${USAGE}`);
   for (const key of ["to", "rebuild"] as const) {
     const v = flags[key];
-    if (v !== undefined && (typeof v !== "string" || !NODE_NAME.test(v))) fail(`error: --${key}: found ${JSON.stringify(v)}; allowed: a node name without the stack prefix, such as db-2 (profile small: app-2)`);
+    if (v !== undefined && (typeof v !== "string" || !DB_NODE_NAME.test(v))) fail(`error: --${key}: found ${JSON.stringify(v)}; allowed: a node name without the stack prefix, such as db-2 (profile small: app-2)`);
   }
   const ctx = context(stack, flags);
   let report: FailoverReport;

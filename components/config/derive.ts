@@ -46,6 +46,11 @@ export function databaseNodeNames(profile: StackConfig["profile"]): string[] {
 
 const shortName = (d: { kind: string; index: number }) => `${d.kind}-${d.index}`;
 
+/** A node's name without the stack prefix (`demo-db-2` → `db-2`), as shop:database and npm run failover name it. */
+export function shortNodeName(stack: string, name: string): string {
+  return name.slice(stack.length + 1);
+}
+
 function draftNodes(config: StackConfig): NodeDraft[] {
   const locs = config.locations;
   const at = (i: number) => locs[i % locs.length];

@@ -47,7 +47,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY
   error: "a date that exists, as YYYY-MM-DD",
 });
 /** A node by its name without the stack prefix, as `npm run failover` writes it: db-2, or app-2 in profile small. */
-const dbNodeName = z.string().regex(/^(app|db)-[1-9]\d?$/, { error: "a database node's name without the stack prefix, such as db-2 (profile small: app-2)" });
+export const DB_NODE_NAME = /^(app|db)-[1-9]\d?$/;
+const dbNodeName = z.string().regex(DB_NODE_NAME, { error: "a database node's name without the stack prefix, such as db-2 (profile small: app-2)" });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "a time of day as HH:MM (24 h)" });
 const percent = z.number().min(1).max(100);
 const waiverReason = z.string().min(10, { error: "a reason of at least 10 characters", abort: true }).pipe(oneLine(10, 500));

@@ -1,5 +1,5 @@
 import { RESEED_TOOL } from "../hostconfig/mariadb";
-import { isDocumentationAddress } from "../config";
+import { isDocumentationAddress, shortNodeName } from "../config";
 import { markdown } from "../hostconfig/escape";
 import { provenanceLines } from "../checklist/text";
 import type { Lang, Provenance } from "../checklist/types";
@@ -96,10 +96,10 @@ const text = {
             `2. Run \`npm run failover -- --stack ${d.stack}\` as an admin (\`--user NAME\` when the stack has several). If ${primary.name} answers, it is fenced first: read-only, its firewall closed to the app nodes, and ${replica.name} waits until it has every transaction ${primary.name} wrote. Then ${replica.name} applies everything it received and becomes writable, and every app node, its consumers and the scheduler are pointed at it. Each step prints its duration.`,
             `3. The command records \`shop:database.primary\` and \`shop:database.outOfService\` in stacks/Pulumi.${d.stack}.yaml: commit that change, so the next \`pulumi up\` keeps the new roles.`,
             `4. Check the shop: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
-            `5. When ${primary.name} is back (or rebuilt by Pulumi), re-seed it as the new replica: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Until then there is no replica: semi-sync is off and backups dump from the primary.`,
+            `5. When ${primary.name} is back (or rebuilt by Pulumi), re-seed it as the new replica: \`npm run failover -- --stack ${d.stack} --rebuild ${shortNodeName(d.stack, primary.name)}\`. Until then there is no replica: semi-sync is off and backups dump from the primary.`,
           ]
         : d.database.outOfService.length
-          ? [`No replica is in service: ${d.database.outOfService.join(", ")} waits for its re-seed. Rebuild it first: \`npm run failover -- --stack ${d.stack} --rebuild ${d.database.outOfService[0].slice(d.stack.length + 1)}\`. Until then a lost primary means restoring the database from the backup (see above).`]
+          ? [`No replica is in service: ${d.database.outOfService.join(", ")} waits for its re-seed. Rebuild it first: \`npm run failover -- --stack ${d.stack} --rebuild ${shortNodeName(d.stack, d.database.outOfService[0])}\`. Until then a lost primary means restoring the database from the backup (see above).`]
           : [`This stack has no replica: restore the database from the backup (see above).`],
     reseed: "## Database: rebuild a replica",
     reseedIntro: (replica: string) =>
@@ -222,10 +222,10 @@ const text = {
             `2. \`npm run failover -- --stack ${d.stack}\` als Admin ausführen (\`--user NAME\`, wenn der Stack mehrere hat). Antwortet ${primary.name}, wird er zuerst abgeschottet: schreibgeschützt, seine Firewall für die App-Knoten zu, und ${replica.name} wartet, bis sie jede Transaktion von ${primary.name} hat. Dann wendet ${replica.name} alles Empfangene an und wird beschreibbar; jeder App-Knoten, seine Consumer und der Scheduler zeigen danach auf sie. Jeder Schritt nennt seine Dauer.`,
             `3. Der Befehl schreibt \`shop:database.primary\` und \`shop:database.outOfService\` in stacks/Pulumi.${d.stack}.yaml: diese Änderung committen, damit das nächste \`pulumi up\` die neuen Rollen behält.`,
             `4. Shop prüfen: \`curl -fsS ${d.appUrl}${d.loadBalancer.healthCheck.path}\`.`,
-            `5. Ist ${primary.name} wieder da (oder von Pulumi neu gebaut), als neue Replica neu befüllen: \`npm run failover -- --stack ${d.stack} --rebuild ${primary.name.slice(d.stack.length + 1)}\`. Bis dahin gibt es keine Replica: Semi-Sync ist aus, und die Sicherung dumpt vom Primary.`,
+            `5. Ist ${primary.name} wieder da (oder von Pulumi neu gebaut), als neue Replica neu befüllen: \`npm run failover -- --stack ${d.stack} --rebuild ${shortNodeName(d.stack, primary.name)}\`. Bis dahin gibt es keine Replica: Semi-Sync ist aus, und die Sicherung dumpt vom Primary.`,
           ]
         : d.database.outOfService.length
-          ? [`Keine Replica ist in Betrieb: ${d.database.outOfService.join(", ")} wartet auf das Neubefüllen. Zuerst neu aufbauen: \`npm run failover -- --stack ${d.stack} --rebuild ${d.database.outOfService[0].slice(d.stack.length + 1)}\`. Bis dahin heißt ein verlorener Primary: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`]
+          ? [`Keine Replica ist in Betrieb: ${d.database.outOfService.join(", ")} wartet auf das Neubefüllen. Zuerst neu aufbauen: \`npm run failover -- --stack ${d.stack} --rebuild ${shortNodeName(d.stack, d.database.outOfService[0])}\`. Bis dahin heißt ein verlorener Primary: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`]
           : [`Dieser Stack hat keine Replica: die Datenbank aus der Datensicherung wiederherstellen (siehe oben).`],
     reseed: "## Datenbank: Replica neu aufbauen",
     reseedIntro: (replica: string) =>

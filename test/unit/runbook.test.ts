@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
-import { dbPrimary } from "../../components/config";
+import { dbPrimary, shortNodeName } from "../../components/config";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { markdown } from "../../components/hostconfig/escape";
 import { buildRunbook } from "../../components/runbook/data";
@@ -30,7 +30,7 @@ for (const stack of allStacks())
       assert.match(md, /shop-restore db --snapshot SNAPSHOT_ID --stdout' \| ssh \S+ 'sudo mariadb /);
       assert.ok(md.includes(`pulumi config set --path 'shop:dns.target' lb --stack ${stack}`), "cutover command");
       assert.ok(md.includes(`npm run failover -- --stack ${stack}\``), `${lang}: the promotion`);
-      assert.ok(md.includes(`npm run failover -- --stack ${stack} --rebuild ${dbPrimary(spec).name.slice(stack.length + 1)}`), `${lang}: the old primary's rebuild`);
+      assert.ok(md.includes(`npm run failover -- --stack ${stack} --rebuild ${shortNodeName(stack, dbPrimary(spec).name)}`), `${lang}: the old primary's rebuild`);
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
       assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");
       if (spec.nodes.some((n) => n.roles.includes("db-replica")))

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { dbPrimary, liveReplicas } from "../../../components/config";
+import { dbPrimary, liveReplicas, shortNodeName } from "../../../components/config";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
 import { failover, rebuild } from "../../lib/failover/run";
 import { specFromText } from "../../lib/failover/stackEdit";
@@ -116,8 +116,10 @@ export const dbFailoverScenario: Scenario = {
     await waitForBoot(ctx.names, old.name, bootedAt);
     check(Boolean(containerPid(ctx.names, old.name)), `${old.name} did not boot again`);
     const fenced = inHostOk(ctx, old.name, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"]).stdout.trim();
-    const rebuilt = await rebuild({ stackFile: ctx.stackFile, targets: adminTargetsOf(topo, ctx.key), specOf: specFromText(ctx.names.stack), log: (l) => ctx.log(`rebuild: ${l}`) }, old.name.slice(ctx.names.stack.length + 1));
+    const rebuilt = await rebuild({ stackFile: ctx.stackFile, targets: adminTargetsOf(topo, ctx.key), specOf: specFromText(ctx.names.stack), log: (l) => ctx.log(`rebuild: ${l}`) }, shortNodeName(ctx.names.stack, old.name));
     check(rebuilt.ok, rebuilt.summary);
+    const prepare = rebuilt.steps.find((st) => st.step === "prepare")?.detail ?? "";
+    check(/fenced former primary/.test(prepare), `the rebuild's first step did not fence ${old.name}: ${prepare}`);
     const probe = await shopRequest(ctx, "/lab/write?token=fo-after-rebuild", { method: "POST" });
     check(probe.status === 200, `a write after the rebuild failed: ${probe.status} ${probe.body}`);
     let arrived = "";

@@ -4,6 +4,17 @@ import { hostSshArgs } from "./exec";
 import type { DeployNode } from "./run";
 
 /**
+ * The SSH user when --user is not given: the stack's only user with `role`. With none or several,
+ * the caller must name one. The host decides (sudo) whether that user may act, not the CLI.
+ */
+export function soleUserOfRole(spec: ShopSpec, role: string, given: string | undefined): { user: string } | { problem: string } {
+  if (given) return { user: given };
+  const users = spec.users.filter((u) => u.role === role).map((u) => u.name);
+  if (users.length === 1) return { user: users[0] };
+  return { problem: `--user: the stack has ${users.length} ${role}-role users (${users.join(", ") || "none"}); name one with --user NAME` };
+}
+
+/**
  * The nodes' addresses from `pulumi stack output --json` (its `hosts` output, index.ts) or a
  * file holding it, checked against the stack: every wanted node (default: the app nodes) once,
  * each with a public IPv4. Returns every problem together.

@@ -2,12 +2,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { appNodes, dbPrimary, liveReplicas, NodeSpec, ShopSpec } from "../../../components/config";
+import { appNodes, dbPrimary, liveReplicas, NodeSpec, shortNodeName, ShopSpec } from "../../../components/config";
 import { SHOP_APPLY_PATH } from "../../../components/hostconfig/base";
 import { renderHostBundle, selfContainedBundle } from "../../../components/hostconfig/bundle";
 import { RESEED_TOOL } from "../../../components/hostconfig/mariadb";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "../deploy/exec";
-import { DatabaseRoles, withDatabaseRoles } from "./stackEdit";
+import { withDatabaseRoles } from "./stackEdit";
 
 /** How the failover reaches the stack: an admin's SSH to every node, and its stack file. */
 export interface FailoverContext {
@@ -40,7 +40,8 @@ const GTID_LIST = /^([0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*)?$/;
 
 export class FailoverError extends Error {}
 
-const shortName = (spec: ShopSpec, node: NodeSpec) => node.name.slice(spec.stack.length + 1);
+const shortName = (spec: ShopSpec, node: NodeSpec) => shortNodeName(spec.stack, node.name);
+const shortNamesOutOfService = (spec: ShopSpec) => spec.database.outOfService.map((n) => shortNodeName(spec.stack, n));
 
 function nodeByShortName(spec: ShopSpec, short: string): NodeSpec | undefined {
   return spec.nodes.find((n) => shortName(spec, n) === short);
@@ -122,10 +123,6 @@ function roleLines(applyOutput: string): string {
   return lines.map((l) => l.replace(/^\S+ shop-apply: /, "")).join("; ");
 }
 
-function rolesOf(spec: ShopSpec, primary: NodeSpec, outOfService: string[]): DatabaseRoles {
-  return { primary: shortName(spec, primary), outOfService };
-}
-
 /**
  * Promotes a replica (D6: run by a human, never automatic). Fences the old primary when it
  * answers (its own bundle as the new stack renders it: read-only, closed to the app nodes, its
@@ -147,8 +144,8 @@ export async function failover(ctx: FailoverContext, to?: string): Promise<Failo
         ? `no replica in service to promote (shop:database.outOfService: ${spec.database.outOfService.join(", ") || "none"}); rebuild one first with --rebuild`
         : `--to: found ${JSON.stringify(to)}; allowed: a replica in service (${candidates.map((n) => shortName(spec, n)).join(", ") || "none"})`,
     );
-  const outOfService = [...spec.database.outOfService.map((n) => n.slice(spec.stack.length + 1)), shortName(spec, old)];
-  const newText = withDatabaseRoles(text, rolesOf(spec, promoted, outOfService));
+  const outOfService = [...shortNamesOutOfService(spec), shortName(spec, old)];
+  const newText = withDatabaseRoles(text, { primary: shortName(spec, promoted), outOfService });
   const next = ctx.specOf(newText);
   try {
     const reachable = await run.step("reach", old.name, async () => {
@@ -226,11 +223,11 @@ export async function rebuild(ctx: FailoverContext, short: string): Promise<Fail
   const text = fs.readFileSync(ctx.stackFile, "utf8");
   const spec = ctx.specOf(text);
   const node = nodeByShortName(spec, short);
-  const outOfService = spec.database.outOfService.map((n) => n.slice(spec.stack.length + 1));
+  const outOfService = shortNamesOutOfService(spec);
   if (!node || !outOfService.includes(short))
     throw new FailoverError(`--rebuild: found ${JSON.stringify(short)}; allowed: a node in shop:database.outOfService (${outOfService.join(", ") || "none"})`);
   const primary = dbPrimary(spec);
-  const newText = withDatabaseRoles(text, rolesOf(spec, primary, outOfService.filter((n) => n !== short)));
+  const newText = withDatabaseRoles(text, { primary: shortName(spec, primary), outOfService: outOfService.filter((n) => n !== short) });
   const next = ctx.specOf(newText);
   try {
     await run.step("prepare", node.name, async () => ({ value: undefined, detail: roleLines(await run.apply(spec, node)) }));
