@@ -34,7 +34,7 @@ interface Options {
 
 /** One stack in this process: offline plan, out/<stack>/ (plan, bundles, audit, runbook), report on stdout. */
 async function auditOne(file: string, stack: string | undefined, opts: Options): Promise<number> {
-  const { run, report, files, warnings } = await removingStaleReportsOnFailure(opts.outRoot, stack ?? stackNameOfFile(file), async () => planStack(readStackFile(file, stack)));
+  const { run, report, files, warnings } = await removingStaleReportsOnFailure(opts.outRoot, stack ?? stackNameOfFile(file), async () => planStack(readStackFile(file, stack), opts.outRoot));
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const dir = writePlanDir(opts.outRoot, run.spec.stack, files);
   process.stdout.write(opts.format === "json" ? JSON.stringify(report, null, 2) + "\n" : renderAuditMarkdown(report, opts.lang));
@@ -54,7 +54,7 @@ async function auditBatch(stacks: string[], opts: Options): Promise<void> {
     let line: ChildResult;
     try {
       const { run, report, files } = await removingStaleReportsOnFailure(opts.outRoot, stack, async () =>
-        planStack(readStackFile(stackFilePath(opts.stacksDir, stack), stack)),
+        planStack(readStackFile(stackFilePath(opts.stacksDir, stack), stack), opts.outRoot),
       );
       writePlanDir(opts.outRoot, run.spec.stack, files);
       line = { stack, report };

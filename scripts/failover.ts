@@ -1,14 +1,9 @@
 import * as fs from "fs";
-import * as path from "path";
-import { buildSpec, DB_NODE_NAME, readStackFile, ShopSpec, stackFilePath } from "../components/config";
+import { DB_NODE_NAME } from "../components/config";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
-import { hostsJson } from "./lib/deploy/hosts";
-import { nodesFromHosts, soleUserOfRole } from "./lib/deploy/targets";
-import { DeployTarget } from "./lib/deploy/exec";
 import { failover, FailoverContext, FailoverError, FailoverReport, rebuild } from "./lib/failover/run";
 import { specFromText } from "./lib/failover/stackEdit";
-import { PROJECT_ROOT } from "./lib/offlinePlan";
-import { labAdminTargets } from "./lab/deployTargets";
+import { REACH_OPTIONS, reachStack } from "./lib/oncall/targets";
 
 const FAILOVER_COMMAND: CommandSpec = {
   command: "npm run failover --",
@@ -21,34 +16,15 @@ const FAILOVER_COMMAND: CommandSpec = {
     { name: "stack", value: "NAME", help: "the stack (stacks/Pulumi.NAME.yaml, which the command updates)" },
     { name: "to", value: "NODE", help: "the replica to promote, such as db-2 (default: the stack's replica in service)" },
     { name: "rebuild", value: "NODE", help: "re-seed NODE (in shop:database.outOfService) from the primary and put it back in service" },
-    { name: "hosts", value: "FILE", help: "node addresses: pulumi stack output --json saved to FILE (default: runs pulumi stack output)" },
-    { name: "lab", help: "act on the stack's running lab (npm run lab -- up) as its admin user" },
-    { name: "user", value: "NAME", help: "SSH user, an admin-role user of the stack (default: the stack's only one)" },
-    { name: "key", value: "FILE", help: "SSH private key (default: your SSH agent and config)" },
+    ...REACH_OPTIONS("admin"),
     { name: "report", value: "FILE", help: "also write the steps, timings and outcome as JSON" },
   ],
 };
 const USAGE = `usage: ${FAILOVER_COMMAND.command} ${FAILOVER_COMMAND.synopsis}`;
 
-function adminUser(spec: ShopSpec, given: string | undefined): string {
-  const found = soleUserOfRole(spec, "admin", given);
-  return "user" in found ? found.user : fail(`error: ${found.problem}\n${USAGE}`);
-}
-
 function context(stack: string, flags: Record<string, string | true>): FailoverContext {
-  const log = (line: string) => process.stdout.write(`${line}\n`);
-  const specOf = specFromText(stack);
-  if (flags.lab) {
-    if (flags.hosts || flags.key) fail(`error: --lab brings its own hosts and key; drop --hosts and --key\n${USAGE}`);
-    const lab = labAdminTargets(stack);
-    return { stackFile: lab.stackFile, targets: lab.targets, specOf, log };
-  }
-  const stackFile = stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack);
-  const spec = buildSpec(readStackFile(stackFile, stack).raw, { stack }).spec;
-  const { json, source } = hostsJson(stack, typeof flags.hosts === "string" ? flags.hosts : undefined);
-  const found = nodesFromHosts(spec, json, source, adminUser(spec, typeof flags.user === "string" ? flags.user : undefined), typeof flags.key === "string" ? flags.key : undefined, spec.nodes);
-  if ("problems" in found) fail(`${found.problems.map((p) => `error: ${p}`).join("\n")}\nnothing was changed.`);
-  return { stackFile, targets: new Map<string, DeployTarget>(found.nodes.map((n) => [n.node.name, n.target])), specOf, log };
+  const reach = reachStack(stack, flags, "admin", USAGE);
+  return { stackFile: reach.stackFile, targets: reach.targets, specOf: specFromText(stack), log: (line: string) => process.stdout.write(`${line}\n`) };
 }
 
 async function main(): Promise<void> {

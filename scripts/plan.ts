@@ -35,7 +35,7 @@ runMain(async () => {
     const { planStack, writePlanDir } = await import("./lib/writePlan");
     const { printSummary, printEnding } = await import("./lib/summary");
     const { diffPlans, readPreviousPlan, renderDiff } = await import("./lib/planDiff");
-    const planned = await planStack(stackFile);
+    const planned = await planStack(stackFile, outRoot);
     for (const w of planned.warnings) process.stderr.write(`warning: ${w}\n`);
     const target = path.join(outRoot, planned.run.spec.stack);
     const previous = flags.diff ? readPreviousPlan(target) : undefined;

@@ -116,8 +116,8 @@ export const dedicatedServers: ChecklistRule = {
   title: { en: "Real dedicated servers", de: "Echte dedizierte Server" },
   level: "mandatory",
   fix: {
-    en: "Use dedicated-vCPU ccx* types in production (shop:serverTypes.app/db); check the hosts after a deploy (uname -a, php -v, top, df -h).",
-    de: "In Produktion dedizierte vCPU-Typen ccx* verwenden (shop:serverTypes.app/db); nach dem Deploy die Hosts prüfen (uname -a, php -v, top, df -h).",
+    en: "Use dedicated-vCPU ccx* types in production (shop:serverTypes.app/db); check the hosts after a deploy with npm run verify-hosts -- --stack NAME (uname -a, php -v, top, df -h, failed units, the database's role and replication, as the readonly role).",
+    de: "In Produktion dedizierte vCPU-Typen ccx* verwenden (shop:serverTypes.app/db); nach dem Deploy die Hosts mit npm run verify-hosts -- --stack NAME prüfen (uname -a, php -v, top, df -h, fehlgeschlagene Units, Rolle der Datenbank und Replikation, als readonly-Rolle).",
   },
   resource: {
     types: [T.server],
@@ -131,9 +131,19 @@ export const dedicatedServers: ChecklistRule = {
     },
   },
   stack(ctx) {
+    const v = ctx.verification;
     return {
       evidence: [
         l(`environment: ${ctx.spec.environment}`, `Umgebung: ${ctx.spec.production ? "Produktion" : "Staging"}`),
+        ...(v
+          ? [
+              l(`hosts verified by npm run verify-hosts at ${v.at} (out/${ctx.spec.stack}/verify/${v.file}):`, `Hosts geprüft mit npm run verify-hosts am ${v.at} (out/${ctx.spec.stack}/verify/${v.file}):`),
+              ...v.hosts.map((h) => {
+                const seen = [h.kernel, h.php].filter(Boolean).join(", ");
+                return l(`${h.host}: ${h.ok ? "ok" : `problems: ${h.problems.join("; ")}`} (${seen})`, `${h.host}: ${h.ok ? "in Ordnung" : `Probleme: ${h.problems.join("; ")}`} (${seen})`);
+              }),
+            ]
+          : [l(`no host verification recorded: run npm run verify-hosts -- --stack ${ctx.spec.stack} after a deploy`, `keine Hostprüfung aufgezeichnet: nach dem Deploy npm run verify-hosts -- --stack ${ctx.spec.stack} ausführen`)]),
         ...ofType(ctx, T.server).map((s) => {
           const type = str(s.inputs.serverType);
           const f = serverTypes[type];
@@ -143,7 +153,10 @@ export const dedicatedServers: ChecklistRule = {
           );
         }),
       ],
-      problems: [],
+      // The newest record on the real hosts is a finding like any declared one.
+      problems: (v?.hosts ?? [])
+        .filter((h) => !h.ok)
+        .map((h) => ({ message: l(`${h.host} failed verify-hosts at ${v!.at}: ${h.problems.join("; ")}`, `${h.host} hat verify-hosts am ${v!.at} nicht bestanden: ${h.problems.join("; ")}`) })),
     };
   },
 };

@@ -26,6 +26,17 @@ export interface CheckContext {
   bundles: Map<string, BundleFile[]>;
   /** The day the lifecycle dates are judged against (SW-1, SW-2); injected, never read from a clock here. */
   today: Date;
+  /** The newest `npm run verify-hosts` record of this stack (out/<stack>/verify/), when there is one. */
+  verification?: HostVerification;
+}
+
+/** What the readonly role found on the real hosts (OPS-3), as verify-hosts recorded it. */
+export interface HostVerification {
+  /** ISO time of the run. */
+  at: string;
+  /** The record's file name in out/<stack>/verify/. */
+  file: string;
+  hosts: { host: string; ok: boolean; kernel: string; php: string | null; problems: string[] }[];
 }
 
 /** Something wrong, named with the resource or key it is about; a matching waiver turns it into "waived". */

@@ -24,10 +24,14 @@ $SHOP_ETC/secrets.env. Environment overrides, for tests and one-off runs:
   SHOP_REBOOT_REQUIRED_FILE  instead of /run/reboot-required
 
 Usage: shop-health              run every check, notify, write metrics
-       shop-health --only GROUP  run one check group (load, disk, memory, services, replication,
-                                 updates, backup_age, cert, outside_in), print its items and exit 1 when
-                                 one fires; no alerts, no state (the freshness check:
+       shop-health --only GROUP  run one check group (load, disk, memory, services, database,
+                                 replication, updates, backup_age, cert, outside_in), print its items
+                                 and exit 1 when one fires; no alerts, no state (the freshness check:
                                  shop-health --only backup_age)
+       shop-health --report      run every check group and print the items as one JSON object, with
+                                 when each item last alerted; no alerts, no state, no metrics. The
+                                 readonly role may run exactly this through sudo (npm run status and
+                                 npm run verify-hosts read it).
 """
 
 import fcntl
@@ -155,14 +159,37 @@ def check_services(cfg, metrics):
     return out
 
 
-def mysql(cfg, sql):
+def mysql(cfg, sql, names=False):
+    """The client's output; without column names unless asked (\\G output needs them: -N drops
+    the field names from every vertical row)."""
     cmd = os.environ.get("SHOP_HEALTH_MYSQL", "").split() or ["mariadb"]
     if cfg.get("mysqlDefaultsFile"):
         cmd.insert(1, f"--defaults-file={cfg['mysqlDefaultsFile']}")
-    r = subprocess.run(cmd + ["-N", "-B", "-e", sql], capture_output=True, text=True, timeout=15, check=False)
+    r = subprocess.run(cmd + ([] if names else ["-N"]) + ["-B", "-e", sql], capture_output=True, text=True, timeout=15, check=False)
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip() or f"mariadb exit {r.returncode}")
     return r.stdout
+
+
+def check_database(cfg, metrics):
+    """The server's own view of its role: only the primary may be writable. A fenced former primary
+    that comes back writable after a reboot (it was unreachable at the failover) is a split brain
+    waiting for a write, so it is critical like a primary that cannot write."""
+    role = cfg.get("databaseRole")
+    if not role:
+        return []
+    try:
+        version, read_only, gtid = mysql(cfg, "SELECT @@version, @@read_only, @@gtid_current_pos").strip().split("\t")
+    except (RuntimeError, ValueError) as e:
+        return [item("database", "critical", f"MariaDB unreadable: {e}")]
+    writable = read_only == "0"
+    metrics.append(("shop_database_writable", {"role": role}, 1 if writable else 0))
+    state = f"MariaDB {version.split('-')[0]}, {role}, {'writable' if writable else 'read-only'}, GTID {gtid or 'none'}"
+    if role == "primary" and not writable:
+        return [item("database", "critical", f"{state}: the primary is read-only, the shop cannot write", "read-only", "writable")]
+    if role != "primary" and writable:
+        return [item("database", "critical", f"{state}: not the primary but writable (fence it: npm run failover -- --rebuild)", "writable", "read-only")]
+    return [item("database", "ok", state, "writable" if writable else "read-only", "writable" if role == "primary" else "read-only")]
 
 
 def check_replication(cfg, metrics):
@@ -209,7 +236,7 @@ def replica_item(cfg, metrics):
 def mysql_vertical(cfg, sql):
     """Rows of a statement as dicts, from the client's vertical (\\G) output."""
     rows, row = [], None
-    for line in mysql(cfg, sql + "\\G").splitlines():
+    for line in mysql(cfg, sql + "\\G", names=True).splitlines():
         if line.startswith("*****"):
             row = {}
             rows.append(row)
@@ -349,6 +376,7 @@ def run_checks(cfg, metrics, now, only=None):
         "disk": lambda: check_disks(cfg, metrics),
         "memory": lambda: check_memory(cfg, metrics),
         "services": lambda: check_services(cfg, metrics),
+        "database": lambda: check_database(cfg, metrics),
         "replication": lambda: check_replication(cfg, metrics),
         "updates": lambda: check_updates(cfg, metrics),
         "backup_age": lambda: check_backups(cfg, metrics, now),
@@ -532,6 +560,28 @@ def render_metrics(cfg, metrics, items, now):
     return "\n".join(lines) + "\n"
 
 
+def report(cfg, items, now):
+    """Items with when each last alerted, from the state file (read, never written)."""
+    try:
+        with open(os.path.join(env_path("SHOP_STATE_DIR", cfg["stateDir"]), "state.json"), encoding="utf-8") as f:
+            state = json.load(f)
+    except (FileNotFoundError, PermissionError, json.JSONDecodeError):
+        state = {}
+    last = {}
+    for key, record in state.items():
+        sent = [s for s in record.get("sent", {}).values() if s.get("status") != "ok"]
+        if sent:
+            newest = max(sent, key=lambda s: s["at"])
+            last[key] = {"status": newest["status"], "at": newest["at"]}
+    return {
+        "host": cfg["host"],
+        "stack": cfg["stack"],
+        "at": now,
+        "thresholds": cfg["thresholds"],
+        "items": [dict(it, lastAlert=last.get(it["key"])) for it in items],
+    }
+
+
 def main(argv):
     etc = env_path("SHOP_ETC", "/etc/shop")
     with open(os.path.join(etc, "health.json"), encoding="utf-8") as f:
@@ -539,6 +589,9 @@ def main(argv):
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     now = int(time.time())
     metrics = []
+    if "--report" in argv:
+        print(json.dumps(report(cfg, run_checks(cfg, metrics, now), now), sort_keys=True))
+        return 0
     if only is not None:
         items = run_checks(cfg, metrics, now, only)
         for it in items:

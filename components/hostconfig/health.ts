@@ -4,10 +4,12 @@ import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_PORT, redisHost } from "./redis";
-import { HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
+import { HEALTH_CHECK_PATH, isDbNode, isOutOfService, liveReplicas } from "../config";
 import { SHOP_CURRENT } from "./shopware";
 import { consumerCount } from "./sizing";
 import { unitListFile } from "./units";
+
+export const HEALTH_TOOL = "/usr/local/sbin/shop-health";
 
 /** A unit shop-health expects active; `ifPathExists` skips it until the shop is deployed. */
 export interface MonitoredService {
@@ -25,6 +27,8 @@ export interface HealthConfig {
   thresholds: ShopSpec["monitoring"]["thresholds"];
   services: MonitoredService[];
   replication: "primary" | "replica" | null;
+  /** The role the stack gives this MariaDB: only the primary may be writable. */
+  databaseRole: "primary" | "replica" | "out-of-service" | null;
   backups: { kind: string; maxAgeSeconds: number }[];
   certFiles: string[];
   webhooks: { name: string; type: string; urlEnv: string; routingKeyEnv?: string }[];
@@ -87,6 +91,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     thresholds: spec.monitoring.thresholds,
     services: monitoredServices(spec, node),
     replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
+    databaseRole: !isDbNode(node) ? null : node.roles.includes("db-primary") ? "primary" : isOutOfService(spec, node) ? "out-of-service" : "replica",
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
     // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
     certFiles: [],
@@ -123,7 +128,7 @@ const file = (path: string, mode: string, content: string, restarts?: string[]):
 /** shop-health, its config and its minutely timer (HW-3, HW-4, HW-5). */
 export const health: BundleRenderer = (spec, node) => [
   // shop-health posts to every webhook and pings the monitoring heartbeat.
-  { ...file("/usr/local/sbin/shop-health", "0755", readShopFile("shop-health.py")), secrets: healthSecrets(spec, node) },
+  { ...file(HEALTH_TOOL, "0755", readShopFile("shop-health.py")), secrets: healthSecrets(spec, node) },
   file("/etc/shop/health.json", "0644", JSON.stringify(healthConfig(spec, node), null, 2) + "\n"),
   file("/etc/systemd/system/shop-health.service", "0644", readShopFile("systemd/shop-health.service")),
   file("/etc/systemd/system/shop-health.timer", "0644", readShopFile("systemd/shop-health.timer"), ["shop-health.timer"]),

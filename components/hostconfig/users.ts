@@ -5,6 +5,7 @@ import { readShopFile } from "./shopFiles";
 import { SHOP_DIR } from "./shopware";
 import { RELEASE_TOOL } from "./release";
 import { AUTHORIZED_KEYS_DIR, SSH_GROUP } from "./sshd";
+import { HEALTH_TOOL } from "./health";
 
 /** Every account the users hook ever created carries this group, so offboarding finds them. */
 export const MANAGED_GROUP = "shop-managed";
@@ -24,7 +25,8 @@ interface RolePolicy {
  * Least privilege per role (SEC-2). sudo's regular expressions (sudo ≥ 1.9.10, Debian 12 has
  * 1.9.13) keep the deploy role to exact commands: a `*` wildcard would also match
  * "shop-consumer@1 ssh.service". readonly reads logs through adm/systemd-journal and needs no
- * sudo for `uname -a`, `php -v`, `top` or `df -h` (OPS-3); it may list the firewall.
+ * sudo for `uname -a`, `php -v`, `top` or `df -h` (OPS-3); it may list the firewall and read the
+ * host's health report (npm run status, npm run verify-hosts).
  */
 export const rolePolicies: Record<Role, RolePolicy> = {
   admin: {
@@ -61,7 +63,8 @@ export const rolePolicies: Record<Role, RolePolicy> = {
     group: "shop-readonly",
     groups: ["adm", "systemd-journal"],
     sudo: () => [
-      "Cmnd_Alias SHOP_READONLY_CMDS = /usr/sbin/nft list ruleset, /usr/bin/fail2ban-client status, /usr/bin/fail2ban-client status sshd",
+      // shop-health --report runs the checks and prints them; it sends nothing and writes nothing.
+      `Cmnd_Alias SHOP_READONLY_CMDS = /usr/sbin/nft list ruleset, /usr/bin/fail2ban-client status, /usr/bin/fail2ban-client status sshd, ${HEALTH_TOOL} --report`,
       "%shop-readonly ALL=(root) NOPASSWD: SHOP_READONLY_CMDS",
     ],
   },

@@ -2,7 +2,7 @@ import { RESEED_TOOL } from "../hostconfig/mariadb";
 import { isDocumentationAddress, shortNodeName } from "../config";
 import { markdown } from "../hostconfig/escape";
 import { provenanceLines } from "../checklist/text";
-import type { Lang, Provenance } from "../checklist/types";
+import type { HostVerification, Lang, Provenance } from "../checklist/types";
 import type { HealthCheckFacts, RunbookData, RunbookHost } from "./data";
 
 /** The shell variable every command logs in with: whoever is on call sets it to their own login. */
@@ -27,6 +27,14 @@ const text = {
       const h = d.contacts.find((x) => x.role === "hoster");
       return `Escalate to the on-call rotation${c ? ` ${markdown(c.name)}, ${markdown(c.phone)}, ${markdown(c.email)}` : ""}${h ? `; hoster ${markdown(h.name)}, ${markdown(h.phone)}` : ""}. Work through the steps in order and stop at the first one that fails.`;
     },
+    step0:
+      "0. One screen first, from a machine with the stack's outputs and a readonly-role login: every host's reachability, load per core, disk, memory, failed units, the database's role and replication, backup age, the last alert, and the shop's health check with its certificate. Exit status 1 when anything is red; the findings at the bottom name what to fix, the steps below say how.",
+    verify: "## Host verification (OPS-3)",
+    verifyIntro:
+      "After every deploy, rebuild or failover, check that each host is a real server with the expected software: as a readonly-role login, `uname -a`, `php -v`, `top`, `df -h`, failed units and the database's role and replication, stored with a timestamp in out/<stack>/verify/ (JSON and Markdown). The audit quotes the newest record under OPS-3.",
+    verifyNone: "No verification recorded yet.",
+    verifyAt: (at: string, file: string, ok: boolean) => `Last verification: ${at} (${file}): ${ok ? "every host passed" : "problems found"}.`,
+    verifyHost: (host: string, ok: boolean, seen: string, problems: string[]) => `- ${host}: ${ok ? "ok" : `problems: ${problems.map(markdown).join("; ")}`}${seen ? ` (${markdown(seen)})` : ""}`,
     step1: "1. From outside: does the shop answer? 200 means yes; Cloudflare's 52x pages mean it cannot reach the load balancer.",
     step2: (lb: string) => `2. The load balancer: which targets are healthy (needs \`HCLOUD_TOKEN\`; the console shows the same under Load Balancers → ${lb}).`,
     step3: "3. Each app node: the health check as the load balancer sends it, failed units, and the services check.",
@@ -73,6 +81,8 @@ const text = {
       `DB dumps run on ${d.backups.dumpHost} (\`${d.backups.schedules.db}\`), files \`${d.backups.schedules.files}\`, media mirror ${d.backups.schedules.media ? `\`${d.backups.schedules.media}\`` : "off"}, repository check \`${d.backups.schedules.check}\`. ` +
       `Retention: ${d.backups.retention.hourly} hourly, ${d.backups.retention.daily} daily, ${d.backups.retention.weekly} weekly, ${d.backups.retention.monthly} monthly. ` +
       `Hetzner server backups (7 daily crash-consistent images): ${d.backups.serverBackups ? "on" : "off"}.`,
+    backupNow:
+      "Before a risky change (an update, a migration, a manual SQL fix), take a backup now: it starts each job's own unit (the database dump on the dump host, the files of every host), the same as the timer, and prints the snapshot ids to restore from. Without `--now` it only lists the jobs.",
     restoreSteps: "Restore, as root on the host whose restic repository holds the snapshot:",
     listSnapshots: "List the snapshots",
     scratch: "Test restore into a scratch database (touches nothing live)",
@@ -151,6 +161,14 @@ const text = {
       const h = d.contacts.find((x) => x.role === "hoster");
       return `Eskalation an die Rufbereitschaft${c ? ` ${markdown(c.name)}, ${markdown(c.phone)}, ${markdown(c.email)}` : ""}${h ? `; Hoster ${markdown(h.name)}, ${markdown(h.phone)}` : ""}. Die Schritte der Reihe nach abarbeiten und beim ersten fehlgeschlagenen anhalten.`;
     },
+    step0:
+      "0. Zuerst ein Überblick, von einem Rechner mit den Stack-Ausgaben und einem Login der readonly-Rolle: Erreichbarkeit jedes Hosts, Last pro Kern, Platte, Arbeitsspeicher, fehlgeschlagene Units, Rolle und Replikation der Datenbank, Alter der Sicherungen, der letzte Alarm und der Health-Check des Shops samt Zertifikat. Exit-Status 1, sobald etwas rot ist; die Befunde unten nennen, was zu beheben ist, die Schritte danach, wie.",
+    verify: "## Hostprüfung (OPS-3)",
+    verifyIntro:
+      "Nach jedem Deployment, Neuaufbau oder Failover prüfen, dass jeder Host ein echter Server mit der erwarteten Software ist: mit einem Login der readonly-Rolle `uname -a`, `php -v`, `top`, `df -h`, fehlgeschlagene Units sowie Rolle und Replikation der Datenbank, mit Zeitstempel abgelegt in out/<stack>/verify/ (JSON und Markdown). Das Audit zitiert den neuesten Eintrag unter OPS-3.",
+    verifyNone: "Noch keine Prüfung aufgezeichnet.",
+    verifyAt: (at: string, file: string, ok: boolean) => `Letzte Prüfung: ${at} (${file}): ${ok ? "alle Hosts bestanden" : "Probleme gefunden"}.`,
+    verifyHost: (host: string, ok: boolean, seen: string, problems: string[]) => `- ${host}: ${ok ? "in Ordnung" : `Probleme: ${problems.map(markdown).join("; ")}`}${seen ? ` (${markdown(seen)})` : ""}`,
     step1: "1. Von außen: antwortet der Shop? 200 heißt ja; Cloudflares 52x-Seiten heißen, dass Cloudflare den Loadbalancer nicht erreicht.",
     step2: (lb: string) => `2. Der Loadbalancer: welche Ziele sind gesund (braucht \`HCLOUD_TOKEN\`; die Hetzner-Konsole zeigt dasselbe unter Load Balancers → ${lb}).`,
     step3: "3. Jeder App-Knoten: der Health-Check so, wie ihn der Loadbalancer schickt, fehlgeschlagene Units und die Dienstprüfung.",
@@ -199,6 +217,8 @@ const text = {
       `DB-Dumps laufen auf ${d.backups.dumpHost} (\`${d.backups.schedules.db}\`), Dateien \`${d.backups.schedules.files}\`, Medien-Spiegel ${d.backups.schedules.media ? `\`${d.backups.schedules.media}\`` : "aus"}, Repository-Prüfung \`${d.backups.schedules.check}\`. ` +
       `Aufbewahrung: ${d.backups.retention.hourly} stündlich, ${d.backups.retention.daily} täglich, ${d.backups.retention.weekly} wöchentlich, ${d.backups.retention.monthly} monatlich. ` +
       `Hetzner-Serverbackups (7 tägliche, absturzkonsistente Abbilder): ${d.backups.serverBackups ? "an" : "aus"}.`,
+    backupNow:
+      "Vor einer riskanten Änderung (Update, Migration, manuelle SQL-Korrektur) sofort sichern: das startet die Unit jedes Sicherungsauftrags (Datenbank-Dump auf dem Dump-Host, Dateien jedes Hosts) wie der Timer und gibt die Snapshot-IDs für die Wiederherstellung aus. Ohne `--now` listet es nur die Aufträge.",
     restoreSteps: "Wiederherstellen, als root auf dem Host, dessen restic-Repository den Snapshot enthält:",
     listSnapshots: "Snapshots auflisten",
     scratch: "Probe-Wiederherstellung in eine Test-Datenbank (berührt nichts Produktives)",
@@ -262,7 +282,7 @@ const text = {
 } as const;
 
 /** runbook.md in one language, from the runbook data and the run's provenance alone. */
-export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance): string {
+export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance, verification?: HostVerification): string {
   const t = text[lang];
   const host = (name: string) => d.hosts.find((h) => h.name === name)!;
   const primary = host(d.database.primary);
@@ -296,6 +316,10 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     t.whoIsOnCall(d),
     "",
     t.escalate(d),
+    "",
+    t.step0,
+    "",
+    ...code([`pulumi stack output --json --stack ${d.stack} > hosts.${d.stack}.json`, `npm run status -- --stack ${d.stack} --hosts hosts.${d.stack}.json --user <readonly login>`]),
     "",
     t.step1,
     "",
@@ -363,6 +387,20 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "|---|---|---|---|---|---|---|",
     ...d.hosts.map((h) => `| ${h.name} | ${h.roles.join(", ")}${h.scheduler ? t.scheduler : ""} | ${mark(h.publicIpv4)} | ${mark(h.publicIpv6)} | ${h.privateIp} | ${h.serverType} | ${h.location} |`),
     "",
+    t.verify,
+    "",
+    t.verifyIntro,
+    "",
+    ...code([`npm run verify-hosts -- --stack ${d.stack} --hosts hosts.${d.stack}.json --user <readonly login>`]),
+    "",
+    ...(verification
+      ? [
+          t.verifyAt(verification.at, verification.file, verification.hosts.every((h) => h.ok)),
+          "",
+          ...verification.hosts.map((h) => t.verifyHost(h.host, h.ok, [h.kernel, h.php].filter(Boolean).join(", "), h.problems)),
+        ]
+      : [t.verifyNone]),
+    "",
     t.lb,
     "",
     t.lbLine(d, mark),
@@ -383,6 +421,10 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     t.backups,
     "",
     t.backupWhere(d),
+    "",
+    t.backupNow,
+    "",
+    ...code([`npm run backup -- --stack ${d.stack} --hosts hosts.${d.stack}.json --now`]),
     "",
     t.restoreSteps,
     "",

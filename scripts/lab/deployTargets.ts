@@ -8,7 +8,8 @@ import { DeployNode, rollingDeploy } from "../lib/deploy/run";
 import type { WarmOrigin } from "../lib/deploy/warm";
 import { labNames } from "./paths";
 import { sshArgs } from "./ssh";
-import { LAB_ADMIN_USER, LAB_DEPLOY_USER, labSpec } from "./stackFile";
+import type { Role } from "../../components/config/schema";
+import { LAB_ADMIN_USER, LAB_DEPLOY_USER, LAB_READONLY_USER, labSpec } from "./stackFile";
 import { LabTopology, readTopology } from "./topology";
 
 export interface LabDeployTargets {
@@ -40,14 +41,24 @@ export function labDeployTargets(stack: string, user = LAB_DEPLOY_USER): LabDepl
   return labTargetsOf(lab.spec, lab.topo, lab.key, user);
 }
 
-/** Every node of a running lab as the lab's admin reaches it from the admin address, and the lab's stack file. */
-export function labAdminTargets(stack: string): { stackFile: string; targets: Map<string, DeployTarget> } {
+const LAB_USER_OF_ROLE: Record<Role, string> = { admin: LAB_ADMIN_USER, deploy: LAB_DEPLOY_USER, readonly: LAB_READONLY_USER };
+
+/**
+ * A running lab as the on-call commands reach it: every node as the lab's user of `role` from the
+ * admin address, the lab's stack file, and the shop through the LB stand-in from the client address.
+ */
+export function labReach(stack: string, role: Role): { spec: ShopSpec; stackFile: string; targets: Map<string, DeployTarget>; shopOrigin: WarmOrigin } {
   const lab = runningLab(stack);
-  return { stackFile: lab.stackFile, targets: adminTargetsOf(lab.topo, lab.key) };
+  return { spec: lab.spec, stackFile: lab.stackFile, targets: adminTargetsOf(lab.topo, lab.key, LAB_USER_OF_ROLE[role]), shopOrigin: labShopOrigin(lab.topo) };
 }
 
-export function adminTargetsOf(topo: LabTopology, key: string): Map<string, DeployTarget> {
-  return new Map(topo.hosts.map((h) => [h.name, { name: h.name, ssh: sshArgs({ ip: h.publicIp, key, from: topo.publicSide.admin, user: LAB_ADMIN_USER }) }]));
+export function adminTargetsOf(topo: LabTopology, key: string, user = LAB_ADMIN_USER): Map<string, DeployTarget> {
+  return new Map(topo.hosts.map((h) => [h.name, { name: h.name, ssh: sshArgs({ ip: h.publicIp, key, from: topo.publicSide.admin, user }) }]));
+}
+
+/** The shop's public URL as the lab serves it: the LB stand-in, from the client address the origin lock-down admits. */
+export function labShopOrigin(topo: LabTopology): WarmOrigin {
+  return { connectTo: { host: topo.loadBalancer.publicIp, port: topo.loadBalancer.destinationPort }, localAddress: topo.publicSide.client };
 }
 
 export function labTargetsOf(spec: ShopSpec, topo: LabTopology, key: string, user = LAB_DEPLOY_USER): LabDeployTargets {
@@ -57,7 +68,7 @@ export function labTargetsOf(spec: ShopSpec, topo: LabTopology, key: string, use
   return {
     spec,
     nodes,
-    warmOrigin: { connectTo: { host: topo.loadBalancer.publicIp, port: topo.loadBalancer.destinationPort }, localAddress: topo.publicSide.client },
+    warmOrigin: labShopOrigin(topo),
   };
 }
 

@@ -11,6 +11,8 @@ import { monitoringScenario } from "./scenarios/monitoring";
 import { usersScenario } from "./scenarios/users";
 import { reseedScenario } from "./scenarios/reseed";
 import { dbFailoverScenario } from "./scenarios/dbFailover";
+import { statusScenario } from "./scenarios/status";
+import { backupNowScenario } from "./scenarios/backupNow";
 import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
@@ -29,6 +31,8 @@ export const scenarios: Scenario[] = [
   monitoringScenario,
   day2Scenario,
   reseedScenario,
+  statusScenario,
+  backupNowScenario,
   // Last: it moves the primary for good.
   dbFailoverScenario,
 ];

@@ -13,6 +13,7 @@ import { labSpec, writeLabStack } from "./stackFile";
 import { labSecrets, LabSecrets } from "./secrets";
 import { labKeyPair, SshTarget } from "./ssh";
 import { backendStates, startHaproxy } from "./standins/haproxy";
+import { labEdge, pointHostAtEdge } from "./standins/edge";
 import { buildStandInRelease } from "./standins/shopware";
 import { deployInLab } from "./deployTargets";
 import { startWebhookSink } from "./standins/sink";
@@ -84,7 +85,8 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     const secrets = labSecrets(names, spec, topo);
     createNetwork(names, topo);
     await startWebhookSink(names, topo);
-    await startHaproxy(names, topo.loadBalancer);
+    const edge = labEdge(names, spec, topo);
+    await startHaproxy(names, topo.loadBalancer, edge);
 
     const storageBox = storageBoxMachine(names, topo);
     const machines: LabMachine[] = [...topo.hosts.map((h) => planMachine(spec, h, key.publicKey, h === dataDiskHost(topo))), storageBox];
@@ -99,6 +101,7 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
       log(`boot: ${b.host}: cloud-init ${b.cloudInit}, system ${b.system} after ${b.seconds.toFixed(1)} s${b.failedUnits.length ? `; failed units: ${b.failedUnits.join(", ")}` : ""}`);
     }
     log(configureStorageBox(names, storageBox, secrets));
+    for (const h of topo.hosts) pointHostAtEdge(names, h.name, spec, edge);
 
     const converges = await convergeAll(topo, key.privateKey, secrets, log);
     const initial = buildStandInRelease(path.join(names.runDir, "releases", LAB_INITIAL_RELEASE), spec, { label: LAB_INITIAL_RELEASE });

@@ -214,6 +214,43 @@ test("shop-backup → restic → shop-restore round trip on a real MariaDB, fres
     assert.match(semisyncOn.stdout, /ok +semisync: semi-sync on \(primary\)/);
   });
 
+  await t.test("database role against the real server: only the primary may be writable; --report prints every item and its last alert", async () => {
+    const mysql = `mariadb --defaults-file=${db.defaultsFile}`;
+    const health = (etc: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      runAsync("/usr/bin/python3", [path.join(sbin, "shop-health"), ...args], { env: { SHOP_ETC: etc, SHOP_HEALTH_MYSQL: mysql, ...extra } });
+    const replicaEtc = path.join(root, "etc/shop");
+    const primaryEtc = path.join(dir, "primary-etc");
+    const writableReplica = await health(replicaEtc, ["--only", "database"]);
+    assert.equal(writableReplica.status, 1, writableReplica.stdout + writableReplica.stderr);
+    assert.match(writableReplica.stdout, /critical +database: MariaDB [0-9.]+, replica, writable, GTID .*: not the primary but writable/);
+    assert.equal((await health(primaryEtc, ["--only", "database"])).status, 0);
+    db.query("SET GLOBAL read_only = ON");
+    try {
+      const readOnlyPrimary = await health(primaryEtc, ["--only", "database"]);
+      assert.equal(readOnlyPrimary.status, 1, readOnlyPrimary.stdout);
+      assert.match(readOnlyPrimary.stdout, /critical +database: .*primary, read-only.*the shop cannot write/);
+      assert.equal((await health(replicaEtc, ["--only", "database"])).status, 0, "a read-only replica is fine");
+    } finally {
+      db.query("SET GLOBAL read_only = OFF");
+    }
+    // --report reads the alert state and writes nothing: no state, no metrics, no delivery.
+    const stateDir = path.join(dir, "health-state");
+    const textfileDir = path.join(dir, "report-textfile");
+    fs.mkdirSync(stateDir);
+    const state = { database: { status: "critical", since: 1, group: "database", sent: { hook: { status: "critical", at: 1_700_000_000 } } } };
+    fs.writeFileSync(path.join(stateDir, "state.json"), JSON.stringify(state));
+    const r = await health(replicaEtc, ["--report"], { SHOP_STATE_DIR: stateDir, SHOP_TEXTFILE_DIR: textfileDir, SHOP_BACKUP_STATE_DIR: path.join(dir, "state") });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { host: string; items: { key: string; status: string; group: string; lastAlert: { at: number } | null }[] };
+    assert.equal(report.host, dbDumpHost(spec).name);
+    const database = report.items.find((i) => i.key === "database")!;
+    assert.equal(database.status, "critical");
+    assert.equal(database.lastAlert?.at, 1_700_000_000);
+    for (const group of ["load", "disk", "memory", "services", "replication", "backup_age"]) assert.ok(report.items.some((i) => i.group === group), `--report has no ${group} item`);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(stateDir, "state.json"), "utf8")), state, "--report changed the alert state");
+    assert.ok(!fs.existsSync(textfileDir), "--report wrote metrics");
+  });
+
   await t.test("freshness: a backdated last success makes the check fire", async () => {
     const health = (extra: NodeJS.ProcessEnv = {}) =>
       runAsync("/usr/bin/python3", [path.join(sbin, "shop-health"), "--only", "backup_age"], {

@@ -156,6 +156,15 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     await waitFor("a semi-sync client on the primary", () => primary.sql("SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'").endsWith("\t1"), 15_000);
     // Users came through the binlog too: the replica serves the shop user (DATABASE_REPLICA_0_URL).
     assert.equal(asShop(replica, "SELECT COUNT(*) FROM probe").stdout.trim(), "2");
+    // The host's own checks read this replica as healthy: running, lag known, read-only.
+    const health = (db: Db, group: string) =>
+      run("/usr/bin/python3", [path.join(db.root, "usr/local/sbin/shop-health"), "--only", group], {
+        env: { ...process.env, SHOP_ETC: path.join(db.root, "etc/shop"), SHOP_HEALTH_MYSQL: `mariadb --socket=${db.socket} --user=root` },
+      });
+    const replication = health(replica, "replication");
+    assert.match(replication.stdout, /^ok +replication: replication lag 0 s$/m, replication.stdout + replication.stderr);
+    assert.match(health(replica, "database").stdout, /^ok +database: MariaDB [0-9.]+, replica, read-only, GTID [0-9-]+$/m);
+    assert.match(health(primary, "database").stdout, /^ok +database: MariaDB [0-9.]+, primary, writable, GTID [0-9-]+$/m);
   });
 
   await t.test("a rotated replication password reaches both sides and replication carries on", async () => {

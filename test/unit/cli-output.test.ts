@@ -11,6 +11,9 @@ const commands: { script: string; options: string[] }[] = [
   { script: "new-customer", options: ["--domain", "--profile", "--from", "--zone-id", "--admin-cidr", "--stacks-dir"] },
   { script: "lab", options: ["--stack"] },
   { script: "adopt", options: ["--stack", "--file", "--records", "--rulesets", "--online", "--out"] },
+  { script: "status", options: ["--stack", "--json", "--hosts", "--lab", "--user", "--key"] },
+  { script: "backup", options: ["--stack", "--now", "--kind", "--report", "--hosts", "--lab", "--user", "--key"] },
+  { script: "verify-hosts", options: ["--stack", "--out", "--hosts", "--lab", "--user", "--key"] },
 ];
 
 for (const { script, options } of commands)

@@ -43,7 +43,7 @@ for (const stack of allStacks())
     }
   });
 
-for (const [command, least] of [["deploy", 3], ["failover", 2]] as const) {
+for (const [command, least] of [["deploy", 3], ["failover", 2], ["status", 1], ["verify-hosts", 1], ["backup", 1]] as const) {
   test(`every npm run ${command} option in the runbook is one the ${command} CLI's --help lists`, () => {
     const help = scriptCli(command, ["--help"]);
     assert.equal(help.status, 0, help.stderr);

@@ -5,6 +5,7 @@ import type { LabNames } from "../paths";
 import { run, waitFor } from "../proc";
 import { spawnInCgroup } from "../spawn";
 import type { LabLoadBalancer } from "../topology";
+import type { LabEdge } from "./edge";
 
 /** Hetzner's algorithm names → HAProxy's. */
 const ALGORITHMS: Record<string, string> = { least_connections: "leastconn", round_robin: "roundrobin" };
@@ -20,7 +21,7 @@ export function haproxySocket(names: LabNames): string {
  * Hetzner terminates TLS on 443 with the origin certificate; the stand-in serves plain HTTP on
  * the destination port and leaves TLS out.
  */
-export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string): string {
+export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string, edge?: LabEdge): string {
   const algorithm = ALGORITHMS[lb.algorithm];
   if (!algorithm) throw new Error(`LB algorithm ${lb.algorithm} has no HAProxy equivalent in the lab`);
   const hc = lb.healthCheck;
@@ -50,15 +51,27 @@ export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string): string
     // Hetzner marks a target down after `retries` failed checks; coming back is assumed symmetric (not confirmed).
     `    default-server check port ${hc.port} inter ${hc.interval}s fall ${hc.retries} rise ${hc.retries}`,
     ...lb.targets.map((t) => `    server ${t.name} ${t.ip}:${lb.destinationPort}`),
+    ...(edge
+      ? [
+          "# The Cloudflare edge stand-in (standins/edge.ts): TLS for the shop's names, then the LB from the edge address.",
+          "frontend cloudflare_edge",
+          `    bind ${edge.address}:443 ssl crt ${edge.pem}`,
+          "    option forwardfor",
+          "    default_backend load_balancer",
+          "backend load_balancer",
+          `    source ${edge.address}`,
+          `    server lb ${lb.publicIp}:${lb.destinationPort}`,
+        ]
+      : []),
     "",
   ].join("\n");
 }
 
-export async function startHaproxy(names: LabNames, lb: LabLoadBalancer): Promise<void> {
+export async function startHaproxy(names: LabNames, lb: LabLoadBalancer, edge?: LabEdge): Promise<void> {
   const dir = path.join(names.runDir, "haproxy");
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, "haproxy.cfg");
-  fs.writeFileSync(config, renderHaproxyConfig(lb, haproxySocket(names)));
+  fs.writeFileSync(config, renderHaproxyConfig(lb, haproxySocket(names), edge));
   run("haproxy", ["-c", "-q", "-f", config]);
   spawnInCgroup(`${names.cgroupName}/standin-haproxy`, "haproxy", ["-db", "-f", config], path.join(dir, "haproxy.log"));
   await waitFor("HAProxy's admin socket", 20_000, () => fs.existsSync(haproxySocket(names)));

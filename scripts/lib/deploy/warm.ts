@@ -14,28 +14,35 @@ interface Fetched {
   body: Buffer;
 }
 
-function fetchUrl(url: string, origin: WarmOrigin, timeoutMs = 30_000): Promise<Fetched> {
+/** One GET of `url` through `origin` (the URL's host as Host header), bounded; the caller reads the answer. */
+export function requestVia(url: string, origin: WarmOrigin, userAgent: string, timeoutMs: number, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
   const u = new URL(url);
   const direct = origin.connectTo;
   const lib = direct || u.protocol === "http:" ? http : https;
+  const req = lib.request(
+    {
+      host: direct?.host ?? u.hostname,
+      port: direct?.port ?? (u.port || undefined),
+      path: `${u.pathname}${u.search}`,
+      localAddress: origin.localAddress,
+      headers: { Host: u.host, "User-Agent": userAgent },
+      timeout: timeoutMs,
+      agent: false,
+    },
+    onResponse,
+  );
+  req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs / 1000} s`)));
+  return req;
+}
+
+function fetchUrl(url: string, origin: WarmOrigin, timeoutMs = 30_000): Promise<Fetched> {
   return new Promise((resolve, reject) => {
-    const req = lib.request(
-      {
-        host: direct?.host ?? u.hostname,
-        port: direct?.port ?? (u.port || undefined),
-        path: `${u.pathname}${u.search}`,
-        localAddress: origin.localAddress,
-        headers: { Host: u.host, "User-Agent": "shop-deploy-warmup" },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs / 1000} s`)));
+    const req = requestVia(url, origin, "shop-deploy-warmup", timeoutMs, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
     req.on("error", reject);
     req.end();
   });

@@ -1,0 +1,39 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { ShopSpec } from "../../../components/config";
+import { inHost } from "../hosts";
+import type { LabNames } from "../paths";
+import { run } from "../proc";
+import type { LabTopology } from "../topology";
+
+/**
+ * Stand-in for Cloudflare's edge, so the hosts' outside-in checks take the customer's path: the
+ * shop's hostnames resolve (in each host's /etc/hosts) to the lab's client address, a Cloudflare
+ * edge address on this machine, where HAProxy terminates TLS with a certificate of the lab's own
+ * CA (trusted on the hosts only) and forwards to the LB from that address, as Cloudflare would.
+ */
+export interface LabEdge {
+  address: string;
+  /** Certificate and key for HAProxy's `crt`. */
+  pem: string;
+  caCert: string;
+}
+
+export function labEdge(names: LabNames, spec: ShopSpec, topo: LabTopology): LabEdge {
+  const dir = path.join(names.runDir, "edge");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = (n: string) => path.join(dir, n);
+  const ca = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=shop lab edge CA", "-keyout", file("ca.key"), "-out", file("ca.crt")];
+  run("openssl", ca);
+  run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${spec.primaryHost}`, "-keyout", file("edge.key"), "-out", file("edge.csr")]);
+  fs.writeFileSync(file("san.ext"), `subjectAltName=${spec.hostnames.map((h) => `DNS:${h}`).join(",")}\n`);
+  run("openssl", ["x509", "-req", "-in", file("edge.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.ext"), "-out", file("edge.crt")]);
+  fs.writeFileSync(file("edge.pem"), fs.readFileSync(file("edge.crt"), "utf8") + fs.readFileSync(file("edge.key"), "utf8"), { mode: 0o600 });
+  return { address: topo.publicSide.client, pem: file("edge.pem"), caCert: file("ca.crt") };
+}
+
+/** On a booted host: the shop's names point at the edge, and the lab CA is trusted. */
+export function pointHostAtEdge(names: LabNames, host: string, spec: ShopSpec, edge: LabEdge): void {
+  inHost(names, host, ["sh", "-c", "cat >> /etc/hosts"], { input: `${edge.address} ${spec.hostnames.join(" ")} # shop lab: Cloudflare edge stand-in\n` });
+  inHost(names, host, ["sh", "-c", "cat > /usr/local/share/ca-certificates/shop-lab-edge.crt && update-ca-certificates >/dev/null"], { input: fs.readFileSync(edge.caCert, "utf8") });
+}
