@@ -83,6 +83,10 @@ tests:
         values: '1+0x15'
       - series: 'shop_health_alerts_undelivered{instance="app-1"}'
         values: '0+0x3 1+0x10'
+      - series: 'shop_database_writable{instance="db-1",role="out-of-service"}'
+        values: '0+0x3 1+0x10'
+      - series: 'shop_database_writable{instance="db-2",role="primary"}'
+        values: '1+0x5 0+0x10'
     alert_rule_test:
       - eval_time: 6m
         alertname: ShopOutsideInDown
@@ -100,6 +104,21 @@ tests:
         exp_alerts:
           - exp_labels: { severity: critical, instance: app-1 }
             exp_annotations: { summary: "app-1: shop-health could not deliver 1 alert(s) to a webhook" }
+      - eval_time: 3m
+        alertname: ShopDatabaseRoleWrong
+        exp_alerts: []
+      - eval_time: 4m
+        alertname: ShopDatabaseRoleWrong
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1, role: out-of-service }
+            exp_annotations: { summary: "db-1: MariaDB is writable although the stack makes it out-of-service (HW-1)" }
+      - eval_time: 6m
+        alertname: ShopDatabaseRoleWrong
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1, role: out-of-service }
+            exp_annotations: { summary: "db-1: MariaDB is writable although the stack makes it out-of-service (HW-1)" }
+          - exp_labels: { severity: critical, instance: db-2, role: primary }
+            exp_annotations: { summary: "db-2: MariaDB is read-only although it is the primary (HW-1)" }
 `;
   for (const [name, text] of [["rules.test.yml", cases], ["outside-in.test.yml", outside]]) {
     const file = path.join(dir, name);

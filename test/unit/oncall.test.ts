@@ -26,14 +26,15 @@ function snapshot(host: string, commands: { name: string; command: string }[]): 
   return { host, reachable: true, seconds: 0.1, sections: parseSections(r.stdout, commands, mark) };
 }
 
-const healthyItems = (db?: string) => [
+/** `db`: the DB node's answer, "writable" (the primary) or "read-only". */
+const healthyItems = (db?: "writable" | "read-only") => [
   item("load1", "load", "ok", "load1 per core 0.10 (limit 4)", 0.1, 4),
   item("load5", "load", "ok", "load5 per core 0.05 (limit 3)", 0.05, 3),
   item("load15", "load", "ok", "load15 per core 0.01 (limit 2)", 0.01, 2),
   item("disk:/", "disk", "ok", "disk / 41.0% used (limit 90%)", 41, 90),
   item("memory", "memory", "ok", "memory 30.0% used (limit 90%)", 30, 90),
   item("backup_age:db", "backup_age", "ok", "backup db: last success 12 min ago (limit 90 min)", 720, 5400),
-  ...(db ? [item("database", "database", "ok", db)] : []),
+  ...(db ? [item("database", "database", "ok", `MariaDB 10.11.14, ${db === "writable" ? "primary" : "replica"}, ${db}, GTID 0-1-9`, db, db)] : []),
 ];
 
 function healthSection(items: unknown[]) {
@@ -61,7 +62,7 @@ test("status: green when every host and the shop are fine; the screen names ever
   const snaps = spec.nodes.map((n) =>
     snapshot(n.name, [
       { name: "failed", command: "true" },
-      { name: "health", command: healthSection(healthyItems(n.roles.includes("app") ? undefined : "MariaDB 10.11.14, primary, writable, GTID 0-1-9")) },
+      { name: "health", command: healthSection(healthyItems(n.roles.includes("app") ? undefined : n.roles.includes("db-primary") ? "writable" : "read-only")) },
     ]),
   );
   const r = statusReport(spec, snaps, okCheck, NOW, false);
@@ -214,4 +215,21 @@ test("on-call CLIs: bad input gets one error line naming the option, the value a
     assert.match(r.stderr, expected, `${script} ${args.join(" ")}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   }
+});
+
+test("status judges a DB node by the stack file too: an old primary that was unreachable at the failover and came back writable is red", () => {
+  const spec = demoSpec();
+  const [oldPrimary, promoted] = [spec.nodes.find((n) => n.roles.includes("db-primary"))!, spec.nodes.find((n) => n.roles.includes("db-replica"))!];
+  // After the failover the stack file names db-2 the primary and db-1 out of service.
+  const after = { ...spec, database: { outOfService: [oldPrimary.name] } };
+  after.nodes = spec.nodes.map((n) => (n === oldPrimary ? { ...n, roles: ["db-replica" as const] } : n === promoted ? { ...n, roles: ["db-primary" as const] } : n));
+  // Its own files still say primary, so its own check is content.
+  const stale = snapshot(oldPrimary.name, [
+    { name: "failed", command: "true" },
+    { name: "health", command: healthSection([...healthyItems(), item("database", "database", "ok", "MariaDB 10.11.18, primary, writable, GTID 0-1-40", "writable", "writable")]) },
+  ]);
+  const r = statusReport(after, [stale], okCheck, NOW, false);
+  assert.equal(r.level, "red");
+  assert.match(r.hosts[0].problems.map((p) => p.what).join("\n"), /writable, but the stack file makes it out-of-service: its own files are stale/);
+  assert.equal(statusReport(spec, [stale], okCheck, NOW, false).level, "green", "before the failover the same answer is right");
 });

@@ -2,6 +2,8 @@ import * as path from "path";
 import { dbPrimary, liveReplicas, shortNodeName } from "../../../components/config";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
 import { failover, rebuild } from "../../lib/failover/run";
+import type { StatusReport } from "../../lib/oncall/status";
+import { onCallCli } from "./oncallCli";
 import { specFromText } from "../../lib/failover/stackEdit";
 import { adminTargetsOf } from "../deployTargets";
 import { killCgroupTree } from "../cgroups";
@@ -116,6 +118,11 @@ export const dbFailoverScenario: Scenario = {
     await waitForBoot(ctx.names, old.name, bootedAt);
     check(Boolean(containerPid(ctx.names, old.name)), `${old.name} did not boot again`);
     const fenced = inHostOk(ctx, old.name, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"]).stdout.trim();
+    // On call sees it: status judges the node by the stack file, not by its stale own files.
+    const seen = await onCallCli(ctx, "status", ["--json"]);
+    const flagged = (JSON.parse(seen.stdout) as StatusReport).hosts.find((h) => h.host === old.name)?.problems.some((p) => p.level === "red" && /^writable, but the stack file makes it out-of-service/.test(p.what));
+    check(seen.status === 1 || fenced === "1", `status exited ${seen.status} with ${old.name} writable`);
+    check(flagged === (fenced === "0"), `status ${flagged ? "flagged" : "did not flag"} ${old.name}, which is ${fenced === "1" ? "read-only" : "writable"}`);
     const rebuilt = await rebuild({ stackFile: ctx.stackFile, targets: adminTargetsOf(topo, ctx.key), specOf: specFromText(ctx.names.stack), log: (l) => ctx.log(`rebuild: ${l}`) }, shortNodeName(ctx.names.stack, old.name));
     check(rebuilt.ok, rebuilt.summary);
     const prepare = rebuilt.steps.find((st) => st.step === "prepare")?.detail ?? "";
@@ -134,7 +141,7 @@ export const dbFailoverScenario: Scenario = {
       `killed ${old.name} under ${CLIENTS} writers; first successful write ${((recoveredAt - killedAt) / 1000).toFixed(1)} s after the kill ` +
       `(failover command ${report.seconds.toFixed(1)} s: ${report.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(", ")}); ` +
       `${acked.length} writes acknowledged, 0 lost, ${failed} failed during the switch; session ${session.session.slice(0, 8)}… kept (count ${resumed.count}); ` +
-      `converge afterwards changed nothing on ${converged.length} hosts; ${old.name} came back ${fenced === "1" ? "read-only" : "writable (unreachable at the failover, its own files still said primary; no app node points at it)"}, ` +
+      `converge afterwards changed nothing on ${converged.length} hosts; ${old.name} came back ${fenced === "1" ? "read-only" : "writable (unreachable at the failover, its own files still said primary; no app node points at it; npm run status: red)"}, ` +
       `was fenced by the rebuild's first step and rebuilt in ${rebuilt.seconds.toFixed(1)} s, replicating`
     );
   },

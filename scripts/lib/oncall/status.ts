@@ -1,4 +1,4 @@
-import { HEALTH_CHECK_PATH, ShopSpec } from "../../../components/config";
+import { HEALTH_CHECK_PATH, isDbNode, isOutOfService, ShopSpec } from "../../../components/config";
 import { HEALTH_REPORT_COMMAND, HealthItem, healthReportOf, HostSnapshot, sectionOf } from "./collect";
 import type { PublicCheck } from "./publicCheck";
 
@@ -38,7 +38,14 @@ const LEVEL_OF: Record<HealthItem["status"], Level> = { ok: "green", warning: "y
 const worst = (levels: Level[]): Level => (levels.includes("red") ? "red" : levels.includes("yellow") ? "yellow" : "green");
 const utc = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 
-function hostStatus(snap: HostSnapshot): HostStatus {
+/** The role the stack file gives a DB node, which may be newer than the host's own files (a node unreachable at a failover). */
+function stackRole(spec: ShopSpec, host: string): "primary" | "replica" | "out-of-service" | null {
+  const node = spec.nodes.find((n) => n.name === host);
+  if (!node || !isDbNode(node)) return null;
+  return node.roles.includes("db-primary") ? "primary" : isOutOfService(spec, node) ? "out-of-service" : "replica";
+}
+
+function hostStatus(snap: HostSnapshot, role: ReturnType<typeof stackRole>): HostStatus {
   const blank = { load: "-", disk: "-", memory: "-", failedUnits: [], database: "-", replication: "-", backup: "-", lastAlert: "-" };
   if (!snap.reachable) return { host: snap.host, level: "red", reachable: false, ...blank, problems: [{ level: "red", what: `unreachable over SSH: ${snap.error}` }] };
   const problems: HostStatus["problems"] = [];
@@ -52,6 +59,13 @@ function hostStatus(snap: HostSnapshot): HostStatus {
     return { host: snap.host, level: "red", reachable: true, ...blank, failedUnits, problems };
   }
   for (const it of report.items) if (it.status !== "ok") problems.push({ level: LEVEL_OF[it.status], what: it.summary });
+  // The host judges itself by its own files; the stack file says what it is now.
+  const db = report.items.find((i) => i.key === "database");
+  if (db && db.status === "ok" && role && (db.value === "writable") !== (role === "primary"))
+    problems.push({
+      level: "red",
+      what: role === "primary" ? `read-only, but the stack file makes it the primary` : `writable, but the stack file makes it ${role}: its own files are stale; fence it (npm run failover -- --rebuild)`,
+    });
   const of = (prefix: string) => report.items.filter((i) => i.key === prefix || i.key.startsWith(`${prefix}:`));
   const num = (v: unknown) => (typeof v === "number" ? v : NaN);
   const load = ["load1", "load5", "load15"].map((k) => report.items.find((i) => i.key === k));
@@ -87,7 +101,7 @@ function shopStatus(spec: ShopSpec, check: PublicCheck, lab: boolean): StatusRep
 
 /** One verdict from what the hosts and the public URL said: red when anything is red. */
 export function statusReport(spec: ShopSpec, snaps: HostSnapshot[], check: PublicCheck, now: Date, lab: boolean): StatusReport {
-  const hosts = snaps.map(hostStatus);
+  const hosts = snaps.map((snap) => hostStatus(snap, stackRole(spec, snap.host)));
   const shop = shopStatus(spec, check, lab);
   return { stack: spec.stack, at: now.toISOString(), level: worst([shop.level, ...hosts.map((h) => h.level)]), shop, hosts };
 }
