@@ -119,10 +119,18 @@ export const dbFailoverScenario: Scenario = {
     check(Boolean(containerPid(ctx.names, old.name)), `${old.name} did not boot again`);
     const fenced = inHostOk(ctx, old.name, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"]).stdout.trim();
     // On call sees it: status judges the node by the stack file, not by its stale own files.
-    const seen = await onCallCli(ctx, "status", ["--json"]);
-    const flagged = (JSON.parse(seen.stdout) as StatusReport).hosts.find((h) => h.host === old.name)?.problems.some((p) => p.level === "red" && /^writable, but the stack file makes it out-of-service/.test(p.what));
+    // Right after its boot the host's own checks may not answer yet (SSH, MariaDB): bounded, 60 s.
+    let seen = await onCallCli(ctx, "status", ["--json"]);
+    let oldStatus: StatusReport["hosts"][number] | undefined;
+    let flagged = false;
+    for (const started = Date.now(); ; seen = await onCallCli(ctx, "status", ["--json"])) {
+      oldStatus = (JSON.parse(seen.stdout) as StatusReport).hosts.find((h) => h.host === old.name);
+      flagged = Boolean(oldStatus?.problems.some((p) => p.level === "red" && /^writable, but the stack file makes it out-of-service/.test(p.what)));
+      if (flagged === (fenced === "0") || Date.now() - started > 60_000) break;
+      await sleep(3000);
+    }
     check(seen.status === 1 || fenced === "1", `status exited ${seen.status} with ${old.name} writable`);
-    check(flagged === (fenced === "0"), `status ${flagged ? "flagged" : "did not flag"} ${old.name}, which is ${fenced === "1" ? "read-only" : "writable"}`);
+    check(flagged === (fenced === "0"), `status ${flagged ? "flagged" : "did not flag"} ${old.name}, which is ${fenced === "1" ? "read-only" : "writable"}: ${oldStatus?.problems.map((p) => p.what).join("; ") || "no findings"}`);
     const rebuilt = await rebuild({ stackFile: ctx.stackFile, targets: adminTargetsOf(topo, ctx.key), specOf: specFromText(ctx.names.stack), log: (l) => ctx.log(`rebuild: ${l}`) }, shortNodeName(ctx.names.stack, old.name));
     check(rebuilt.ok, rebuilt.summary);
     const prepare = rebuilt.steps.find((st) => st.step === "prepare")?.detail ?? "";
