@@ -112,6 +112,14 @@ export function isDbNode(node: NodeSpec): boolean {
   return node.roles.includes("db-primary") || node.roles.includes("db-replica");
 }
 
+export type DatabaseRole = "primary" | "replica" | "out-of-service";
+
+/** The role the stack gives a DB node's MariaDB (only the primary may be writable); null off the DB tier. */
+export function databaseRoleOf(spec: ShopSpec, node: NodeSpec): DatabaseRole | null {
+  if (!isDbNode(node)) return null;
+  return node.roles.includes("db-primary") ? "primary" : isOutOfService(spec, node) ? "out-of-service" : "replica";
+}
+
 export function isOutOfService(spec: ShopSpec, node: NodeSpec): boolean {
   return spec.database.outOfService.includes(node.name);
 }

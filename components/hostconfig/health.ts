@@ -4,7 +4,7 @@ import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_PORT, redisHost } from "./redis";
-import { HEALTH_CHECK_PATH, isDbNode, isOutOfService, liveReplicas } from "../config";
+import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
 import { SHOP_CURRENT } from "./shopware";
 import { consumerCount } from "./sizing";
 import { unitListFile } from "./units";
@@ -28,7 +28,7 @@ export interface HealthConfig {
   services: MonitoredService[];
   replication: "primary" | "replica" | null;
   /** The role the stack gives this MariaDB: only the primary may be writable. */
-  databaseRole: "primary" | "replica" | "out-of-service" | null;
+  databaseRole: DatabaseRole | null;
   backups: { kind: string; maxAgeSeconds: number }[];
   certFiles: string[];
   webhooks: { name: string; type: string; urlEnv: string; routingKeyEnv?: string }[];
@@ -91,7 +91,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     thresholds: spec.monitoring.thresholds,
     services: monitoredServices(spec, node),
     replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
-    databaseRole: !isDbNode(node) ? null : node.roles.includes("db-primary") ? "primary" : isOutOfService(spec, node) ? "out-of-service" : "replica",
+    databaseRole: databaseRoleOf(spec, node),
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
     // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
     certFiles: [],

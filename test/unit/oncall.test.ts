@@ -4,7 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { evaluateChecklist } from "../../components/checklist";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
-import { HostSnapshot, newMark, parseSections, sectionScript } from "../../scripts/lib/oncall/collect";
+import { FAILED_UNITS, HostSnapshot, newMark, parseSections, sectionScript } from "../../scripts/lib/oncall/collect";
 import { renderStatus, statusReport } from "../../scripts/lib/oncall/status";
 import type { PublicCheck } from "../../scripts/lib/oncall/publicCheck";
 import { latestVerification, verifyCommands, verifyRecord, writeVerifyRecord } from "../../scripts/lib/oncall/verify";
@@ -61,7 +61,7 @@ test("status: green when every host and the shop are fine; the screen names ever
   const spec = demoSpec();
   const snaps = spec.nodes.map((n) =>
     snapshot(n.name, [
-      { name: "failed", command: "true" },
+      { name: FAILED_UNITS.name, command: "true" },
       { name: "health", command: healthSection(healthyItems(n.roles.includes("app") ? undefined : n.roles.includes("db-primary") ? "writable" : "read-only")) },
     ]),
   );
@@ -80,15 +80,15 @@ test("status: red for an unreachable host, a failed unit, a critical item, a non
   const snaps: HostSnapshot[] = [
     { host: a.name, reachable: false, error: "ssh: connect to host 203.0.113.20 port 22: Connection timed out", seconds: 10, sections: [] },
     snapshot(b.name, [
-      { name: "failed", command: "echo 'shop-consumer@1.service loaded failed failed Shop consumer'" },
+      { name: FAILED_UNITS.name, command: "echo 'shop-consumer@1.service loaded failed failed Shop consumer'" },
       { name: "health", command: healthSection(healthyItems()) },
     ]),
     snapshot(c.name, [
-      { name: "failed", command: "true" },
+      { name: FAILED_UNITS.name, command: "true" },
       { name: "health", command: healthSection([...healthyItems(), item("database", "database", "critical", "MariaDB 10.11, replica, writable: not the primary but writable", null, null, { status: "critical", at: now - 600 })]) },
     ]),
     snapshot(d.name, [
-      { name: "failed", command: "true" },
+      { name: FAILED_UNITS.name, command: "true" },
       { name: "health", command: healthSection([...healthyItems(), item("security_updates", "updates", "warning", "3 security update(s) pending")]) },
     ]),
   ];
@@ -108,7 +108,7 @@ test("status: red for an unreachable host, a failed unit, a critical item, a non
   assert.equal(statusReport(spec, snaps.slice(3), { ...okCheck, certificate: null }, NOW, false).shop.level, "red", "HTTPS without a certificate");
   assert.equal(statusReport(spec, snaps.slice(3), { ...okCheck, certificate: null }, NOW, true).shop.level, "green", "the lab's plain-HTTP LB");
   // A host whose checks cannot be read is red, not silently green.
-  const noSudo = snapshot(a.name, [{ name: "failed", command: "true" }, { name: "health", command: "echo 'sudo: a password is required' >&2; exit 1" }]);
+  const noSudo = snapshot(a.name, [{ name: FAILED_UNITS.name, command: "true" }, { name: "health", command: "echo 'sudo: a password is required' >&2; exit 1" }]);
   assert.match(statusReport(spec, [noSudo], okCheck, NOW, false).hosts[0].problems[0].what, /checks could not be read: .*exit 1: sudo: a password is required/);
 });
 
@@ -225,7 +225,7 @@ test("status judges a DB node by the stack file too: an old primary that was unr
   after.nodes = spec.nodes.map((n) => (n === oldPrimary ? { ...n, roles: ["db-replica" as const] } : n === promoted ? { ...n, roles: ["db-primary" as const] } : n));
   // Its own files still say primary, so its own check is content.
   const stale = snapshot(oldPrimary.name, [
-    { name: "failed", command: "true" },
+    { name: FAILED_UNITS.name, command: "true" },
     { name: "health", command: healthSection([...healthyItems(), item("database", "database", "ok", "MariaDB 10.11.18, primary, writable, GTID 0-1-40", "writable", "writable")]) },
   ]);
   const r = statusReport(after, [stale], okCheck, NOW, false);

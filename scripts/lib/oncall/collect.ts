@@ -38,6 +38,14 @@ export interface HealthReport {
 /** The readonly role runs exactly this through sudo (components/hostconfig/users.ts). */
 export const HEALTH_REPORT_COMMAND = `sudo -n ${HEALTH_TOOL} --report`;
 
+/** Failed units as the readonly role lists them; status and verify-hosts both read them. */
+export const FAILED_UNITS = { name: "failed-units", command: "systemctl --failed --plain --no-legend --no-pager" };
+
+/** The unit names of a FAILED_UNITS section (the first word of each line). */
+export function failedUnitsOf(section: Section): string[] {
+  return section.output.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+}
+
 /** Frames each section; random per run, so no command's output can fake a frame. */
 export const newMark = () => `@@shop-section-${randomBytes(8).toString("hex")}`;
 

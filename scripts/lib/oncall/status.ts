@@ -1,12 +1,12 @@
-import { HEALTH_CHECK_PATH, isDbNode, isOutOfService, ShopSpec } from "../../../components/config";
-import { HEALTH_REPORT_COMMAND, HealthItem, healthReportOf, HostSnapshot, sectionOf } from "./collect";
+import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, ShopSpec } from "../../../components/config";
+import { FAILED_UNITS, failedUnitsOf, HEALTH_REPORT_COMMAND, HealthItem, healthReportOf, HostSnapshot, sectionOf } from "./collect";
 import type { PublicCheck } from "./publicCheck";
 
 export type Level = "green" | "yellow" | "red";
 
 /** What status runs on every host as the readonly role, in one SSH session. */
 export const STATUS_COMMANDS = [
-  { name: "failed", command: "systemctl --failed --plain --no-legend --no-pager" },
+  FAILED_UNITS,
   { name: "health", command: HEALTH_REPORT_COMMAND },
 ];
 
@@ -38,19 +38,13 @@ const LEVEL_OF: Record<HealthItem["status"], Level> = { ok: "green", warning: "y
 const worst = (levels: Level[]): Level => (levels.includes("red") ? "red" : levels.includes("yellow") ? "yellow" : "green");
 const utc = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 
-/** The role the stack file gives a DB node, which may be newer than the host's own files (a node unreachable at a failover). */
-function stackRole(spec: ShopSpec, host: string): "primary" | "replica" | "out-of-service" | null {
-  const node = spec.nodes.find((n) => n.name === host);
-  if (!node || !isDbNode(node)) return null;
-  return node.roles.includes("db-primary") ? "primary" : isOutOfService(spec, node) ? "out-of-service" : "replica";
-}
-
-function hostStatus(snap: HostSnapshot, role: ReturnType<typeof stackRole>): HostStatus {
+/** `role`: what the stack file makes a DB node, which may be newer than the host's own files (a node unreachable at a failover). */
+function hostStatus(snap: HostSnapshot, role: DatabaseRole | null): HostStatus {
   const blank = { load: "-", disk: "-", memory: "-", failedUnits: [], database: "-", replication: "-", backup: "-", lastAlert: "-" };
   if (!snap.reachable) return { host: snap.host, level: "red", reachable: false, ...blank, problems: [{ level: "red", what: `unreachable over SSH: ${snap.error}` }] };
   const problems: HostStatus["problems"] = [];
-  const failed = sectionOf(snap, "failed");
-  const failedUnits = failed && failed.status === 0 ? failed.output.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean) : [];
+  const failed = sectionOf(snap, FAILED_UNITS.name);
+  const failedUnits = failed && failed.status === 0 ? failedUnitsOf(failed) : [];
   if (!failed || failed.status !== 0) problems.push({ level: "red", what: `systemctl --failed did not run: ${failed?.output.trim() || "no output"}` });
   for (const unit of failedUnits) problems.push({ level: "red", what: `unit ${unit} failed` });
   const report = healthReportOf(snap);
@@ -101,7 +95,10 @@ function shopStatus(spec: ShopSpec, check: PublicCheck, lab: boolean): StatusRep
 
 /** One verdict from what the hosts and the public URL said: red when anything is red. */
 export function statusReport(spec: ShopSpec, snaps: HostSnapshot[], check: PublicCheck, now: Date, lab: boolean): StatusReport {
-  const hosts = snaps.map((snap) => hostStatus(snap, stackRole(spec, snap.host)));
+  const hosts = snaps.map((snap) => {
+    const node = spec.nodes.find((n) => n.name === snap.host);
+    return hostStatus(snap, node ? databaseRoleOf(spec, node) : null);
+  });
   const shop = shopStatus(spec, check, lab);
   return { stack: spec.stack, at: now.toISOString(), level: worst([shop.level, ...hosts.map((h) => h.level)]), shop, hosts };
 }

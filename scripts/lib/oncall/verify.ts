@@ -3,7 +3,7 @@ import * as path from "path";
 import { isDbNode, NodeSpec, ShopSpec } from "../../../components/config";
 import type { HostVerification } from "../../../components/checklist";
 import { markdownCode } from "../../../components/hostconfig/escape";
-import { HEALTH_REPORT_COMMAND, healthReportOf, HostSnapshot, Section, sectionOf } from "./collect";
+import { FAILED_UNITS, failedUnitsOf, HEALTH_REPORT_COMMAND, healthReportOf, HostSnapshot, Section, sectionOf } from "./collect";
 
 /** OPS-3 on the real hosts: what the previous hoster's "server" could not even run, as the readonly role. */
 export function verifyCommands(node: NodeSpec): { name: string; command: string }[] {
@@ -12,7 +12,7 @@ export function verifyCommands(node: NodeSpec): { name: string; command: string 
     ...(node.roles.includes("app") ? [{ name: "php", command: "php -v" }] : []),
     { name: "top", command: "top -bn1 | head -15" },
     { name: "df", command: "df -h" },
-    { name: "failed-units", command: "systemctl --failed --plain --no-legend --no-pager" },
+    FAILED_UNITS,
     ...(isDbNode(node) ? [{ name: "mariadb", command: "mariadb --version" }] : []),
     { name: "health", command: HEALTH_REPORT_COMMAND },
   ];
@@ -39,9 +39,9 @@ export function verifiedHost(snap: HostSnapshot): VerifiedHost {
   const problems: string[] = [];
   if (!snap.reachable) return { host: snap.host, ok: false, kernel: "", php: null, problems: [`unreachable over SSH: ${snap.error}`], sections: [] };
   for (const s of snap.sections) {
-    if (s.name === "failed-units") {
+    if (s.name === FAILED_UNITS.name) {
       if (s.status !== 0) problems.push(`\`${s.command}\` exit ${s.status}`);
-      for (const unit of s.output.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)) problems.push(`unit ${unit} failed`);
+      for (const unit of failedUnitsOf(s)) problems.push(`unit ${unit} failed`);
     } else if (s.status !== 0 || !s.output.trim()) problems.push(`\`${s.command}\` ${s.status !== 0 ? `exit ${s.status}` : "printed nothing"}: ${s.output.trim().split("\n").slice(-1)[0] ?? ""}`.trim());
   }
   const report = healthReportOf(snap);
