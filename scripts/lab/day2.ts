@@ -1,5 +1,6 @@
 import * as path from "path";
 import { bootIdentity } from "./hosts";
+import { labStackDir } from "./paths";
 import { renderPlan } from "./plan";
 import type { LabContext } from "./scenarios/context";
 import { labSpec, writeLabStack } from "./stackFile";
@@ -14,12 +15,13 @@ export interface Day2Result {
 
 /**
  * A day-2 change as an operator makes it (D2): edit the stack, render the plan, converge every
- * host. The servers are not touched; the lab's context follows the new spec and plan.
+ * host. The servers are not touched; the lab's context follows the new spec and plan, and the
+ * running lab's stack file is the changed one, so `--lab` commands see what the hosts run.
  */
 export async function changeStackAndConverge(ctx: LabContext, label: string, change: (config: Record<string, unknown>) => void): Promise<Day2Result> {
   const before = new Map(ctx.topo.hosts.map((h) => [h.name, bootIdentity(ctx.names, h.name)]));
   const dir = path.join(ctx.names.runDir, `day2-${label}`);
-  const stackFile = writeLabStack(ctx.names.stack, dir, ctx.publicKey, change);
+  const stackFile = writeLabStack(ctx.names.stack, labStackDir(ctx.names), ctx.publicKey, change);
   const spec = labSpec(stackFile, ctx.names.stack);
   const topo = readTopology(spec, renderPlan(stackFile, path.join(dir, "plan")));
   const started = Date.now();

@@ -6,7 +6,7 @@ import { inspectRelease, packRelease } from "../lib/deploy/release";
 import type { DeployTarget } from "../lib/deploy/exec";
 import { DeployNode, rollingDeploy } from "../lib/deploy/run";
 import type { WarmOrigin } from "../lib/deploy/warm";
-import { labNames } from "./paths";
+import { labNames, labStackDir } from "./paths";
 import { sshArgs } from "./ssh";
 import type { Role } from "../../components/config/schema";
 import { LAB_ADMIN_USER, LAB_DEPLOY_USER, LAB_READONLY_USER, labSpec } from "./stackFile";
@@ -28,7 +28,7 @@ interface RunningLab {
 
 function runningLab(stack: string): RunningLab {
   const names = labNames(stack);
-  const stackFile = path.join(names.runDir, "stack", `Pulumi.${stack}.yaml`);
+  const stackFile = path.join(labStackDir(names), `Pulumi.${stack}.yaml`);
   const key = path.join(names.runDir, "keys", "automation_ed25519");
   if (!fs.existsSync(stackFile) || !fs.existsSync(key)) throw new Error(`--lab: no lab is up for stack ${stack} (run npm run lab -- up --stack ${stack})`);
   const spec = labSpec(stackFile, stack);

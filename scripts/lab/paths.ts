@@ -31,6 +31,12 @@ export function labNames(stack: string): LabNames {
   };
 }
 
+/**
+ * Where the running lab's stack file lives: up writes it, every day-2 change rewrites it, the
+ * failover edits it, and the `--lab` commands read it, so they all act on the current stack.
+ */
+export const labStackDir = (names: LabNames) => path.join(names.runDir, "stack");
+
 /** Host-side veth names of host number `index` (private and public side). */
 export function vethNames(stack: string, index: number): { privateVeth: string; publicVeth: string } {
   const id = labNames(stack).privateBridge.slice(0, 7);

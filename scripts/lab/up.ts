@@ -6,7 +6,7 @@ import { labDown } from "./down";
 import { BootResult, LabMachine, planMachine, prepareMachine, startMachine, waitForBoot } from "./hosts";
 import { ensureImage } from "./image";
 import { createNetwork } from "./network";
-import { LabNames, PROJECT_ROOT } from "./paths";
+import { LabNames, labStackDir, PROJECT_ROOT } from "./paths";
 import { renderPlan } from "./plan";
 import { sleep } from "./proc";
 import { labSpec, writeLabStack } from "./stackFile";
@@ -77,7 +77,7 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
   try {
     fs.mkdirSync(names.runDir, { recursive: true, mode: 0o700 });
     const key = labKeyPair(names.runDir);
-    const stackFile = writeLabStack(names.stack, path.join(names.runDir, "stack"), key.publicKey);
+    const stackFile = writeLabStack(names.stack, labStackDir(names), key.publicKey);
     const spec = labSpec(stackFile, names.stack);
     const image = ensureImage(spec, log);
     log(image.built ? `image: built in ${image.seconds.toFixed(0)} s` : `image: cached (${image.dir})`);

@@ -119,11 +119,12 @@ export const dbFailoverScenario: Scenario = {
     check(Boolean(containerPid(ctx.names, old.name)), `${old.name} did not boot again`);
     const fenced = inHostOk(ctx, old.name, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"]).stdout.trim();
     // On call sees it: status judges the node by the stack file, not by its stale own files.
-    // What on call sees now (reported, not judged here: the node's read_only can change between
-    // this read and status's own; test/unit/oncall.test.ts judges the logic).
+    // On call sees it: status judges the node by the stack file, not by its stale own files.
     const seen = await onCallCli(ctx, "status", ["--json"]);
     const oldStatus = (JSON.parse(seen.stdout) as StatusReport).hosts.find((h) => h.host === old.name);
     const statusSaw = oldStatus?.problems.filter((p) => p.level === "red").map((p) => p.what).join("; ") || "no red finding";
+    const flagged = Boolean(oldStatus?.problems.some((p) => p.level === "red" && /^writable, but the stack file makes it out-of-service/.test(p.what)));
+    check(flagged === (fenced === "0") && (seen.status === 1 || fenced === "1"), `status (exit ${seen.status}) on ${old.name}, which is ${fenced === "1" ? "read-only" : "writable"}: ${statusSaw}`);
     const rebuilt = await rebuild({ stackFile: ctx.stackFile, targets: adminTargetsOf(topo, ctx.key), specOf: specFromText(ctx.names.stack), log: (l) => ctx.log(`rebuild: ${l}`) }, shortNodeName(ctx.names.stack, old.name));
     check(rebuilt.ok, rebuilt.summary);
     const prepare = rebuilt.steps.find((st) => st.step === "prepare")?.detail ?? "";
