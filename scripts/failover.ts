@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { DB_NODE_NAME } from "../components/config";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { failover, FailoverContext, FailoverError, FailoverReport, rebuild } from "./lib/failover/run";
-import { specFromText } from "./lib/failover/stackEdit";
+import { specFromText } from "./lib/stackEdit";
 import { REACH_OPTIONS, reachStack } from "./lib/oncall/targets";
 
 const FAILOVER_COMMAND: CommandSpec = {

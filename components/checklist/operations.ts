@@ -1,8 +1,8 @@
 import { appNodes, dbPrimary, liveReplicas, serverTypes } from "../config";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, serverOf, str, T } from "./resources";
-import { l, list } from "./text";
-import type { ChecklistRule, Lang, Problem } from "./types";
+import { both, l, list, num } from "./text";
+import type { ChecklistRule, CutoverEvidence, Lang, Localized, Problem } from "./types";
 
 export const backups: ChecklistRule = {
   id: "OPS-1",
@@ -194,20 +194,54 @@ export const cutover: ChecklistRule = {
           problems.push({ message: l(`zone ${d.zone}: SSL mode is not Full (strict)`, `Zone ${d.zone}: SSL-Modus ist nicht Full (strict)`) });
     const recordList = records.map((r) => `${str(r.inputs.name)} ${str(r.inputs.type)}→${str(r.inputs.content)} proxied=${str(r.inputs.proxied)} ttl=${str(r.inputs.ttl)}`).join(", ");
     const cutOver = spec.dns.target === "lb";
+    const c = ctx.cutover;
     return {
       evidence: [
         l(`records: ${recordList}`, `Einträge: ${recordList}`),
         cutOver
           ? l(
-              "traffic goes to the load balancer (cut over); rollback: set shop:dns.target back to the old host and run pulumi up",
-              "der Verkehr geht an den Loadbalancer (umgeschaltet); Rückfallweg: shop:dns.target wieder auf das Altsystem setzen und pulumi up ausführen",
+              `traffic goes to the load balancer (cut over); rollback: npm run cutover -- --stack ${spec.stack} --rollback`,
+              `der Verkehr geht an den Loadbalancer (umgeschaltet); Rückfallweg: npm run cutover -- --stack ${spec.stack} --rollback`,
             )
           : l(
-              `traffic goes to the old host ${spec.dns.target} (cutover pending: set shop:dns.target to lb); rollback: set it back and run pulumi up`,
-              `der Verkehr geht noch an das Altsystem ${spec.dns.target} (Umschaltung steht aus: shop:dns.target auf lb setzen); Rückfallweg: zurücksetzen und pulumi up ausführen`,
+              `traffic goes to the old host ${spec.dns.target} (cutover pending: npm run cutover -- --stack ${spec.stack}); rollback: npm run cutover -- --stack ${spec.stack} --rollback`,
+              `der Verkehr geht noch an das Altsystem ${spec.dns.target} (Umschaltung steht aus: npm run cutover -- --stack ${spec.stack}); Rückfallweg: npm run cutover -- --stack ${spec.stack} --rollback`,
             ),
+        ...(c ? [cutoverLine(c, spec.stack)] : []),
       ],
-      problems,
+      // The newest switch on the real stack is a finding like any declared one: one that did not complete is open.
+      problems: [
+        ...problems,
+        ...(c && !c.ok
+          ? [
+              {
+                message: l(
+                  `the last switch to ${c.to} (${c.at}) did not complete: not every resolver answered from ${c.to}; run npm run cutover again or roll back`,
+                  `die letzte Umschaltung auf ${c.to} (${c.at}) wurde nicht fertig: nicht jeder Resolver antwortete von ${c.to}; npm run cutover erneut ausführen oder zurückschalten`,
+                ),
+              },
+            ]
+          : []),
+        ...(c && c.ok && c.to !== spec.dns.target
+          ? [{ message: l(`the stack file says shop:dns.target ${spec.dns.target}, but the last recorded switch went to ${c.to} (${c.at})`, `die Stack-Datei sagt shop:dns.target ${spec.dns.target}, die letzte aufgezeichnete Umschaltung ging aber auf ${c.to} (${c.at})`) }]
+          : []),
+      ],
     };
   },
 };
+
+/** The newest recorded switch, as OPS-4's evidence quotes it. */
+function cutoverLine(c: CutoverEvidence, stack: string): Localized {
+  const file = `out/${stack}/cutover/${c.file}`;
+  return both((lang) => {
+    const s = (v: number | null) => (v === null ? "–" : `${num(v, lang, 1)} s`);
+    const times = c.perResolver.map((p) => `${p.resolver} ${s(p.switchedAfter)}`).join(", ");
+    if (lang === "de")
+      return c.ok
+        ? `letzte Umschaltung: ${c.from} → ${c.to} am ${c.at} (${file}): jede Antwort von ${c.to} ${s(c.switchedAfter)} nach dem Umstellen (${times})`
+        : `letzte Umschaltung: ${c.from} → ${c.to} am ${c.at} (${file}): NICHT fertig (${times})`;
+    return c.ok
+      ? `last switch: ${c.from} → ${c.to} at ${c.at} (${file}): every answer from ${c.to} ${s(c.switchedAfter)} after the flip (${times})`
+      : `last switch: ${c.from} → ${c.to} at ${c.at} (${file}): NOT complete (${times})`;
+  });
+}

@@ -1,6 +1,6 @@
 import { renderHostBundle } from "../hostconfig/bundle";
 import type { ShopSpec } from "../config";
-import type { CheckContext, DeclaredResource, HostVerification } from "./types";
+import type { CheckContext, DeclaredResource, StackRecords } from "./types";
 
 /** Pulumi type tokens the rules look for (docs/design.md §8 "Pulumi type tokens": the same under mocks and the real engine). */
 export const T = {
@@ -57,6 +57,6 @@ export function bundleFiles(ctx: CheckContext, host: string, pathPattern: RegExp
 }
 
 /** The rule context for a plan and its spec; bundles are rendered purely, as the plan renders them. */
-export function checkContext(resources: DeclaredResource[], spec: ShopSpec, today: Date, verification?: HostVerification): CheckContext {
-  return { resources, spec, bundles: new Map(spec.nodes.map((n) => [n.name, renderHostBundle(spec, n).files])), today, ...(verification ? { verification } : {}) };
+export function checkContext(resources: DeclaredResource[], spec: ShopSpec, today: Date, records: StackRecords = {}): CheckContext {
+  return { resources, spec, bundles: new Map(spec.nodes.map((n) => [n.name, renderHostBundle(spec, n).files])), today, ...records };
 }

@@ -28,6 +28,26 @@ export interface CheckContext {
   today: Date;
   /** The newest `npm run verify-hosts` record of this stack (out/<stack>/verify/), when there is one. */
   verification?: HostVerification;
+  /** The newest `npm run cutover` record of this stack (out/<stack>/cutover/), when there is one. */
+  cutover?: CutoverEvidence;
+}
+
+/** What was done on the real stack, as out/<stack>/ records it: the audit and the runbook quote it. */
+export type StackRecords = Pick<CheckContext, "verification" | "cutover">;
+
+/** A DNS cutover or rollback (OPS-4) as npm run cutover recorded it. */
+export interface CutoverEvidence {
+  /** ISO time the flip started. */
+  at: string;
+  /** The record's file name in out/<stack>/cutover/. */
+  file: string;
+  /** shop:dns.target before and after. */
+  from: string;
+  to: string;
+  ok: boolean;
+  /** Seconds from the flip until every resolver answered from `to`; null: not within the watch. */
+  switchedAfter: number | null;
+  perResolver: { resolver: string; switchedAfter: number | null }[];
 }
 
 /** What the readonly role found on the real hosts (OPS-3), as verify-hosts recorded it. */

@@ -2,7 +2,7 @@ import { RESEED_TOOL } from "../hostconfig/mariadb";
 import { isDocumentationAddress, shortNodeName } from "../config";
 import { markdown } from "../hostconfig/escape";
 import { provenanceLines } from "../checklist/text";
-import type { HostVerification, Lang, Provenance } from "../checklist/types";
+import type { Lang, Provenance, StackRecords } from "../checklist/types";
 import type { HealthCheckFacts, RunbookData, RunbookHost } from "./data";
 
 /** The shell variable every command logs in with: whoever is on call sets it to their own login. */
@@ -119,8 +119,13 @@ const text = {
       d.dns.target === "lb"
         ? `Traffic goes to the load balancer (cut over). DNS is ${d.dns.proxied ? "proxied by Cloudflare: changes take effect within seconds" : "NOT proxied: changes wait for the TTL"}.`
         : `Traffic still goes to the old host ${d.dns.target}. DNS is ${d.dns.proxied ? "proxied by Cloudflare: the flip takes effect within seconds" : "NOT proxied: the flip waits for the TTL"}.`,
-    cutoverSteps: "Cut over to the new hosts, watch, and roll back by flipping back:",
+    cutoverSteps:
+      "Cut over with one command: it checks that the LB serves every hostname (nothing changes if not), sets `shop:dns.target: lb` in the stack file, runs `pulumi up`, then watches four public resolvers and HTTPS until every answer comes from an app node (the `X-Served-By` header), and prints the time to switch per resolver and the last old answer. Roll back the same way:",
+    reviewComment: "# check, and print the one-line change when the stack file goes through review",
     rollback: "# rollback:",
+    rollbackComment: "# back to the address the last cutover recorded in out/ came from; on another machine name it:",
+    cutoverLast: (at: string, file: string, from: string, to: string, ok: boolean, seconds: string) =>
+      ok ? `Last switch: ${from} → ${to} at ${at} (${file}), every answer from ${to} ${seconds} after the flip.` : `Last switch: ${from} → ${to} at ${at} (${file}) did NOT complete: cut over again or roll back.`,
     adoptComment: "# records and WAF rules the zones already have: import them first (README)",
     zoneSettingsComment: "# the zone settings stay (ssl strict): an old host without a strict-valid certificate needs SSL/TLS → Full in the dashboard",
     oldHostVar: "OLD_HOST_IP",
@@ -255,8 +260,13 @@ const text = {
       d.dns.target === "lb"
         ? `Der Verkehr geht an den Loadbalancer (umgeschaltet). DNS ist ${d.dns.proxied ? "über Cloudflare geproxied: Änderungen wirken binnen Sekunden" : "NICHT geproxied: Änderungen warten auf die TTL"}.`
         : `Der Verkehr geht noch an das Altsystem ${d.dns.target}. DNS ist ${d.dns.proxied ? "über Cloudflare geproxied: das Umschalten wirkt binnen Sekunden" : "NICHT geproxied: das Umschalten wartet auf die TTL"}.`,
-    cutoverSteps: "Auf die neuen Server umschalten, beobachten und durch Zurückschalten zurückrollen:",
+    cutoverSteps:
+      "Mit einem Befehl umschalten: er prüft, dass der LB jeden Hostnamen bedient (sonst ändert sich nichts), setzt `shop:dns.target: lb` in der Stack-Datei, führt `pulumi up` aus und beobachtet dann vier öffentliche Resolver und HTTPS, bis jede Antwort von einem App-Knoten kommt (Header `X-Served-By`); er zeigt die Umschaltzeit je Resolver und die letzte alte Antwort. Der Rückfallweg geht genauso:",
+    reviewComment: "# prüfen und die einzeilige Änderung ausgeben, wenn die Stack-Datei durch ein Review geht",
     rollback: "# Rückfallweg:",
+    rollbackComment: "# zurück auf die Adresse, von der die in out/ aufgezeichnete letzte Umschaltung kam; auf einem anderen Rechner sie nennen:",
+    cutoverLast: (at: string, file: string, from: string, to: string, ok: boolean, seconds: string) =>
+      ok ? `Letzte Umschaltung: ${from} → ${to} am ${at} (${file}), jede Antwort von ${to} ${seconds} nach dem Umstellen.` : `Letzte Umschaltung: ${from} → ${to} am ${at} (${file}) wurde NICHT fertig: erneut umschalten oder zurückschalten.`,
     adoptComment: "# Einträge und WAF-Regeln, die die Zonen schon haben: zuerst importieren (README)",
     zoneSettingsComment: "# die Zoneneinstellungen bleiben (ssl strict): ein Altsystem ohne streng gültiges Zertifikat braucht im Dashboard SSL/TLS → Full",
     oldHostVar: "IP_ALTSYSTEM",
@@ -282,7 +292,8 @@ const text = {
 } as const;
 
 /** runbook.md in one language, from the runbook data and the run's provenance alone. */
-export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance, verification?: HostVerification): string {
+export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance, records: StackRecords = {}): string {
+  const { verification, cutover } = records;
   const t = text[lang];
   const host = (name: string) => d.hosts.find((h) => h.name === name)!;
   const primary = host(d.database.primary);
@@ -458,14 +469,17 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.cutoverNow(d),
     "",
+    ...(cutover ? [t.cutoverLast(cutover.at, `out/${d.stack}/cutover/${cutover.file}`, cutover.from, cutover.to, cutover.ok, cutover.switchedAfter === null ? "–" : `${cutover.switchedAfter.toFixed(1)} s`), ""] : []),
     t.cutoverSteps,
     "",
     ...code([
       `npm run adopt -- --stack ${d.stack} --online   ${t.adoptComment}`,
-      `pulumi config set --path 'shop:dns.target' lb --stack ${d.stack} && pulumi up --stack ${d.stack}`,
+      `npm run cutover -- --stack ${d.stack} --review   ${t.reviewComment}`,
+      `npm run cutover -- --stack ${d.stack}`,
       `for i in $(seq 90); do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' ${health}; sleep 1; done`,
       t.rollback,
-      `pulumi config set --path 'shop:dns.target' ${oldHost} --stack ${d.stack} && pulumi up --stack ${d.stack}`,
+      `npm run cutover -- --stack ${d.stack} --rollback   ${t.rollbackComment}`,
+      `npm run cutover -- --stack ${d.stack} --rollback --to ${oldHost}`,
       t.zoneSettingsComment,
     ]),
     "",

@@ -19,14 +19,14 @@ export interface LabDeployTargets {
   warmOrigin: WarmOrigin;
 }
 
-interface RunningLab {
+export interface RunningLab {
   stackFile: string;
   key: string;
   spec: ShopSpec;
   topo: LabTopology;
 }
 
-function runningLab(stack: string): RunningLab {
+export function runningLab(stack: string): RunningLab {
   const names = labNames(stack);
   const stackFile = path.join(labStackDir(names), `Pulumi.${stack}.yaml`);
   const key = path.join(names.runDir, "keys", "automation_ed25519");

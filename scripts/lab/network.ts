@@ -5,7 +5,7 @@ import type { LabTopology } from "./topology";
 /** Every host-side address on the public bridge (the Storage Box is a container of its own). */
 function publicAddresses(topo: LabTopology): string[] {
   const p = topo.publicSide;
-  return [...new Set([p.gateway, topo.loadBalancer.publicIp, p.webhookSink, p.outside, p.admin, p.deployer, p.client])].map((ip) => `${ip}/32`);
+  return [...new Set([p.gateway, topo.loadBalancer.publicIp, p.webhookSink, p.oldHost, p.outside, p.admin, p.deployer, p.client])].map((ip) => `${ip}/32`);
 }
 
 /**

@@ -7,6 +7,7 @@ const TOOLS: Record<string, string> = {
   "systemd-nspawn": "systemd-container",
   debootstrap: "debootstrap",
   haproxy: "haproxy",
+  dnsmasq: "dnsmasq-base",
   nsenter: "util-linux",
   losetup: "util-linux",
   "mkfs.ext4": "e2fsprogs",

@@ -13,6 +13,7 @@ import { reseedScenario } from "./scenarios/reseed";
 import { dbFailoverScenario } from "./scenarios/dbFailover";
 import { statusScenario } from "./scenarios/status";
 import { backupNowScenario } from "./scenarios/backupNow";
+import { cutoverScenario } from "./scenarios/cutover";
 import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
@@ -33,6 +34,7 @@ export const scenarios: Scenario[] = [
   reseedScenario,
   statusScenario,
   backupNowScenario,
+  cutoverScenario,
   // Last: it moves the primary for good.
   dbFailoverScenario,
 ];

@@ -59,6 +59,8 @@ export interface PublicSide {
   deployer: string;
   storageBox: string;
   webhookSink: string;
+  /** The previous hoster's server a cutover moves the shop away from (lab scenario 33). */
+  oldHost: string;
   /**
    * Where shop traffic comes from: a Cloudflare edge address when the origin admits only
    * Cloudflare (dns.cloudflareOnly), else the outside address. Added to this machine's bridge
@@ -151,6 +153,7 @@ export function readTopology(spec: ShopSpec, planRoot: string): LabTopology {
       deployer: firstIpv4(spec.deployerCidrs.length ? spec.deployerCidrs : spec.adminCidrs, "deployer CIDR"),
       storageBox: onPublic(231),
       webhookSink: onPublic(232),
+      oldHost: onPublic(233),
       client: spec.dns.cloudflareOnly ? nthAddress(parseIpv4Cidr(cloudflareFallbackRanges.ipv4[0])!, 10) : OUTSIDE_ADDRESS,
     },
   };

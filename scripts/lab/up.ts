@@ -14,9 +14,10 @@ import { labSecrets, LabSecrets } from "./secrets";
 import { labKeyPair, SshTarget } from "./ssh";
 import { backendStates, startHaproxy } from "./standins/haproxy";
 import { labEdge, pointHostAtEdge } from "./standins/edge";
+import { edgeOriginOf, planDnsRecords, startDnsStandins } from "./standins/dns";
 import { buildStandInRelease } from "./standins/shopware";
 import { deployInLab } from "./deployTargets";
-import { startWebhookSink } from "./standins/sink";
+import { startOldHost, startWebhookSink } from "./standins/sink";
 import { configureStorageBox, storageBoxMachine } from "./standins/storageBox";
 import { LabHost, LabTopology, readTopology } from "./topology";
 
@@ -85,8 +86,11 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     const secrets = labSecrets(names, spec, topo);
     createNetwork(names, topo);
     await startWebhookSink(names, topo);
+    await startOldHost(names, topo);
     const edge = labEdge(names, spec, topo);
-    await startHaproxy(names, topo.loadBalancer, edge);
+    const records = planDnsRecords(path.join(names.runDir, "plan"), spec);
+    await startHaproxy(names, topo.loadBalancer, { edge, origin: edgeOriginOf(records, spec, topo) });
+    await startDnsStandins(names, spec, records, edge);
 
     const storageBox = storageBoxMachine(names, topo);
     const machines: LabMachine[] = [...topo.hosts.map((h) => planMachine(spec, h, key.publicKey, h === dataDiskHost(topo))), storageBox];

@@ -2,19 +2,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import type { AuditReport } from "../../components/checklist/report";
-import type { HostVerification } from "../../components/checklist";
+import type { StackRecords } from "../../components/checklist";
 import { isStackName, placeholderWarning, StackFile } from "../../components/config";
 import { addNote } from "./cli";
 import { auditFiles, auditOf, REPORT_FILES } from "./auditFiles";
 import { stackOutDir } from "./outDir";
 import { OfflineRun, runOfflinePlan } from "./offlinePlan";
 import { provenanceOf } from "./provenance";
-import { latestVerification, VERIFY_DIR } from "./oncall/verify";
+import { RECORD_DIRS, stackRecords } from "./stackRecords";
 
 const SERVER_TYPE = "hcloud:index/server:Server";
 
 /** Every file the offline plan writes, relative to out/<stack>/. */
-export function planFiles(run: OfflineRun, report: AuditReport, verification?: HostVerification): Map<string, string> {
+export function planFiles(run: OfflineRun, report: AuditReport, records: StackRecords = {}): Map<string, string> {
   const files = new Map<string, string>();
   files.set("plan.json", JSON.stringify(run.plan, null, 2) + "\n");
   for (const node of run.spec.nodes) {
@@ -29,7 +29,7 @@ export function planFiles(run: OfflineRun, report: AuditReport, verification?: H
       JSON.stringify({ host: bundle.host, hash: bundle.hash, files: bundle.files.map(({ content: _c, ...meta }) => meta) }, null, 2) + "\n",
     );
   }
-  for (const [rel, content] of auditFiles(run, report, verification)) files.set(rel, content);
+  for (const [rel, content] of auditFiles(run, report, records)) files.set(rel, content);
   return files;
 }
 
@@ -53,9 +53,11 @@ export function writePlanDir(outRoot: string, stack: string, files: Map<string, 
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = uniqueSibling(target, "tmp");
   try {
-    // The host verification records (npm run verify-hosts) are not the plan's: they stay.
-    const records = path.join(target, VERIFY_DIR);
-    if (fs.existsSync(records)) fs.cpSync(records, path.join(tmp, VERIFY_DIR), { recursive: true });
+    // The records of what was done on the real stack (npm run verify-hosts, npm run cutover) are not the plan's: they stay.
+    for (const kept of RECORD_DIRS) {
+      const records = path.join(target, kept);
+      if (fs.existsSync(records)) fs.cpSync(records, path.join(tmp, kept), { recursive: true });
+    }
     for (const [rel, content] of files) {
       const dest = path.resolve(tmp, rel);
       if (!dest.startsWith(tmp + path.sep)) throw new Error(`refusing to write ${rel}: it leaves the stack's directory`);
@@ -106,16 +108,16 @@ export interface PlannedStack {
 
 /**
  * Plans a stack file offline and renders every file out/<stack>/ gets, with this run's provenance;
- * the audit quotes the newest host verification found under outRoot.
+ * the audit quotes the newest host verification and cutover found under outRoot.
  */
 export async function planStack(stackFile: StackFile, outRoot?: string): Promise<PlannedStack> {
   const run = await runOfflinePlan(stackFile);
-  const verification = outRoot ? latestVerification(path.join(stackOutDir(outRoot, run.spec.stack), VERIFY_DIR), run.spec) : undefined;
-  const report = auditOf(run, provenanceOf(stackFile.file), verification);
+  const records = outRoot ? stackRecords(stackOutDir(outRoot, run.spec.stack), run.spec) : {};
+  const report = auditOf(run, provenanceOf(stackFile.file), records);
   // Unset secrets are warned about when the file is read; the other placeholders here.
   const placeholders = report.placeholders.filter((f) => f.kind !== "unset-secret").map(placeholderWarning);
   const warnings = [...new Set([...stackFile.warnings, ...run.warnings, ...placeholders])];
-  return { run, report, files: planFiles(run, report, verification), warnings };
+  return { run, report, files: planFiles(run, report, records), warnings };
 }
 
 /**

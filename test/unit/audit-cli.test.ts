@@ -197,8 +197,8 @@ function englishWords(md: string, stackFile: string): string[] {
   const words = text
     .split(/[\s|*,;()"'→≈×+–—<>[\]{}!?%€$#]+/)
     .map((w) => w.replace(/[:.]+$/, ""))
-    // Identifiers (demo-app-1, shop:dns.target, users.json, /etc/…) are the machine's words.
-    .filter((w) => !/[._@:/=\d]/.test(w) && !/^[a-z]+(-[a-z]+)+$/.test(w))
+    // Identifiers (demo-app-1, shop:dns.target, users.json, /etc/…, --rollback) are the machine's words.
+    .filter((w) => !/[._@:/=\d]/.test(w) && !/^[a-z]+(-[a-z]+)+$/.test(w) && !/^--[a-z-]+$/.test(w))
     .flatMap((w) => w.split("-"))
     .filter((w) => /^[A-Za-zÄÖÜäöüß]+$/.test(w));
   return [...new Set(words.filter((w) => ENGLISH.has(w.toLowerCase()) && !SHARED.has(w.toLowerCase())))];

@@ -14,6 +14,7 @@ const commands: { script: string; options: string[] }[] = [
   { script: "status", options: ["--stack", "--json", "--hosts", "--lab", "--user", "--key"] },
   { script: "backup", options: ["--stack", "--now", "--kind", "--report", "--hosts", "--lab", "--user", "--key"] },
   { script: "verify-hosts", options: ["--stack", "--out", "--hosts", "--lab", "--user", "--key"] },
+  { script: "cutover", options: ["--stack", "--rollback", "--to", "--review", "--resolve", "--hosts", "--resolvers", "--timeout", "--lab", "--report"] },
 ];
 
 for (const { script, options } of commands)

@@ -9,7 +9,7 @@ import { MARIADB_CONF_PATH, MARIADB_ROLE_PATH } from "../../components/hostconfi
 import { NFTABLES_PATH } from "../../components/hostconfig/nftables";
 import { REDIS_ROLE_PATH } from "../../components/hostconfig/redis";
 import { SHOP_SHARED } from "../../components/hostconfig/shopware";
-import { specFromText, withDatabaseRoles } from "../../scripts/lib/failover/stackEdit";
+import { specFromText, withDatabaseRoles } from "../../scripts/lib/stackEdit";
 import { scriptCli } from "../helpers/checklist";
 import { editedStackSpec, stackSpec, STACKS_DIR } from "../helpers/stacks";
 import { tempDir } from "../helpers/tools";

@@ -180,9 +180,12 @@ test("a plan keeps out/<stack>/verify/ when it replaces the stack's directory", 
   writePlanDir(out, "demo", new Map([["plan.json", "{}\n"]]));
   fs.mkdirSync(path.join(out, "demo", "verify"));
   fs.writeFileSync(path.join(out, "demo", "verify", "2026-12-03T12-00-00Z.json"), "{}");
+  fs.mkdirSync(path.join(out, "demo", "cutover"));
+  fs.writeFileSync(path.join(out, "demo", "cutover", "2026-12-03T12-00-00.000Z.json"), "{}");
   writePlanDir(out, "demo", new Map([["plan.json", "{\"again\":1}\n"]]));
   assert.equal(fs.readFileSync(path.join(out, "demo", "plan.json"), "utf8"), "{\"again\":1}\n");
   assert.ok(fs.existsSync(path.join(out, "demo", "verify", "2026-12-03T12-00-00Z.json")));
+  assert.ok(fs.existsSync(path.join(out, "demo", "cutover", "2026-12-03T12-00-00.000Z.json")));
 });
 
 test("the readonly role may run exactly shop-health --report through sudo, and visudo accepts it", (t) => {

@@ -28,7 +28,8 @@ for (const stack of allStacks())
       for (const cidr of spec.sshCidrs) assert.ok(md.includes(cidr), `${lang} lacks SSH source ${cidr}`);
       assert.ok(md.includes(`Storage Box ${spec.backup.storageBoxType}`));
       assert.match(md, /shop-restore db --snapshot SNAPSHOT_ID --stdout' \| ssh \S+ 'sudo mariadb /);
-      assert.ok(md.includes(`pulumi config set --path 'shop:dns.target' lb --stack ${stack}`), "cutover command");
+      assert.ok(md.includes(`npm run cutover -- --stack ${stack}\n`), `${lang}: the cutover`);
+      assert.ok(md.includes(`npm run cutover -- --stack ${stack} --rollback`), `${lang}: the rollback`);
       assert.ok(md.includes(`npm run failover -- --stack ${stack}\``), `${lang}: the promotion`);
       assert.ok(md.includes(`npm run failover -- --stack ${stack} --rebuild ${shortNodeName(stack, dbPrimary(spec).name)}`), `${lang}: the old primary's rebuild`);
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
@@ -43,7 +44,7 @@ for (const stack of allStacks())
     }
   });
 
-for (const [command, least] of [["deploy", 3], ["failover", 2], ["status", 1], ["verify-hosts", 1], ["backup", 1]] as const) {
+for (const [command, least] of [["deploy", 3], ["failover", 2], ["status", 1], ["verify-hosts", 1], ["backup", 1], ["cutover", 4]] as const) {
   test(`every npm run ${command} option in the runbook is one the ${command} CLI's --help lists`, () => {
     const help = scriptCli(command, ["--help"]);
     assert.equal(help.status, 0, help.stderr);
@@ -75,7 +76,7 @@ test("a stack that is still on its old host says so and rolls back to that addre
   spec.dns.target = "198.51.100.80";
   const md = renderRunbook(buildRunbook(spec, addresses(spec.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "de", TEST_PROVENANCE);
   assert.match(md, /noch an das Altsystem 198\.51\.100\.80/);
-  assert.ok(md.includes("pulumi config set --path 'shop:dns.target' 198.51.100.80 --stack demo"));
+  assert.ok(md.includes("npm run cutover -- --stack demo --rollback --to 198.51.100.80"));
 });
 
 test("the runbook opens with \"shop is down\" triage for the admin on call, then logs per unit, alerts and maintenance", () => {

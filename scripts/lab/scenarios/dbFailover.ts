@@ -4,7 +4,7 @@ import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
 import { failover, rebuild } from "../../lib/failover/run";
 import type { StatusReport } from "../../lib/oncall/status";
 import { onCallCli } from "./oncallCli";
-import { specFromText } from "../../lib/failover/stackEdit";
+import { specFromText } from "../../lib/stackEdit";
 import { adminTargetsOf } from "../deployTargets";
 import { killCgroupTree } from "../cgroups";
 import { containerPid, planMachine, restartMachine, waitForBoot } from "../hosts";

@@ -19,17 +19,23 @@ export interface LabEdge {
   caCert: string;
 }
 
+const edgeFile = (names: LabNames, file: string) => path.join(names.runDir, "edge", file);
+
+/** The running lab's edge (its certificate made by labEdge at up). */
+export function existingLabEdge(names: LabNames, topo: LabTopology): LabEdge {
+  return { address: topo.publicSide.client, pem: edgeFile(names, "edge.pem"), caCert: edgeFile(names, "ca.crt") };
+}
+
 export function labEdge(names: LabNames, spec: ShopSpec, topo: LabTopology): LabEdge {
-  const dir = path.join(names.runDir, "edge");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = (n: string) => path.join(dir, n);
+  fs.mkdirSync(path.join(names.runDir, "edge"), { recursive: true });
+  const file = (n: string) => edgeFile(names, n);
   const ca = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=shop lab edge CA", "-keyout", file("ca.key"), "-out", file("ca.crt")];
   run("openssl", ca);
   run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${spec.primaryHost}`, "-keyout", file("edge.key"), "-out", file("edge.csr")]);
   fs.writeFileSync(file("san.ext"), `subjectAltName=${spec.hostnames.map((h) => `DNS:${h}`).join(",")}\n`);
   run("openssl", ["x509", "-req", "-in", file("edge.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.ext"), "-out", file("edge.crt")]);
   fs.writeFileSync(file("edge.pem"), fs.readFileSync(file("edge.crt"), "utf8") + fs.readFileSync(file("edge.key"), "utf8"), { mode: 0o600 });
-  return { address: topo.publicSide.client, pem: file("edge.pem"), caCert: file("ca.crt") };
+  return existingLabEdge(names, topo);
 }
 
 /** On a booted host: the shop's names point at the edge, and the lab CA is trusted. */

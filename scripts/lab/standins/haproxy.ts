@@ -7,6 +7,14 @@ import { spawnInCgroup } from "../spawn";
 import type { LabLoadBalancer } from "../topology";
 import type { LabEdge } from "./edge";
 
+/** Where the edge stand-in sends the shop's traffic. */
+export interface EdgeOrigin {
+  ip: string;
+  port: number;
+}
+const EDGE_BACKEND = "cloudflare_origin";
+const EDGE_SERVER = "origin";
+
 /** Hetzner's algorithm names → HAProxy's. */
 const ALGORITHMS: Record<string, string> = { least_connections: "leastconn", round_robin: "roundrobin" };
 
@@ -21,7 +29,7 @@ export function haproxySocket(names: LabNames): string {
  * Hetzner terminates TLS on 443 with the origin certificate; the stand-in serves plain HTTP on
  * the destination port and leaves TLS out.
  */
-export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string, edge?: LabEdge): string {
+export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string, edge?: { edge: LabEdge; origin: EdgeOrigin }): string {
   const algorithm = ALGORITHMS[lb.algorithm];
   if (!algorithm) throw new Error(`LB algorithm ${lb.algorithm} has no HAProxy equivalent in the lab`);
   const hc = lb.healthCheck;
@@ -53,21 +61,22 @@ export function renderHaproxyConfig(lb: LabLoadBalancer, socket: string, edge?: 
     ...lb.targets.map((t) => `    server ${t.name} ${t.ip}:${lb.destinationPort}`),
     ...(edge
       ? [
-          "# The Cloudflare edge stand-in (standins/edge.ts): TLS for the shop's names, then the LB from the edge address.",
+          "# The Cloudflare edge stand-in (standins/edge.ts): TLS for the shop's names, then the origin the DNS records name",
+          "# (the LB, or before a cutover the old host; standins/dns.ts moves it) from the edge address.",
           "frontend cloudflare_edge",
-          `    bind ${edge.address}:443 ssl crt ${edge.pem}`,
+          `    bind ${edge.edge.address}:443 ssl crt ${edge.edge.pem}`,
           "    option forwardfor",
-          "    default_backend load_balancer",
-          "backend load_balancer",
-          `    source ${edge.address}`,
-          `    server lb ${lb.publicIp}:${lb.destinationPort}`,
+          `    default_backend ${EDGE_BACKEND}`,
+          `backend ${EDGE_BACKEND}`,
+          `    source ${edge.edge.address}`,
+          `    server ${EDGE_SERVER} ${edge.origin.ip}:${edge.origin.port}`,
         ]
       : []),
     "",
   ].join("\n");
 }
 
-export async function startHaproxy(names: LabNames, lb: LabLoadBalancer, edge?: LabEdge): Promise<void> {
+export async function startHaproxy(names: LabNames, lb: LabLoadBalancer, edge?: { edge: LabEdge; origin: EdgeOrigin }): Promise<void> {
   const dir = path.join(names.runDir, "haproxy");
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, "haproxy.cfg");
@@ -87,6 +96,13 @@ function adminCommand(names: LabNames, command: string): Promise<string> {
     conn.on("error", reject);
     conn.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
   });
+}
+
+/** Points the edge stand-in at another origin at once, as a changed proxied record does at Cloudflare. */
+export async function setEdgeOrigin(names: LabNames, origin: EdgeOrigin): Promise<void> {
+  const answer = (await adminCommand(names, `set server ${EDGE_BACKEND}/${EDGE_SERVER} addr ${origin.ip} port ${origin.port}`)).trim();
+  // HAProxy answers an address change with a note of what changed, or with nothing when it was already so.
+  if (answer && !/changed|no need to change/i.test(answer)) throw new Error(`HAProxy refused the edge's new origin ${origin.ip}:${origin.port}: ${answer}`);
 }
 
 /** Server name → HAProxy's view of it (UP, DOWN, …). */

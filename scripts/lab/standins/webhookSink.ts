@@ -1,6 +1,7 @@
 /**
  * Lab stand-in for the alert webhooks (Slack, Teams, PagerDuty, generic) and heartbeat URLs:
  * answers 200 to every request and appends it as one JSON line to a file the scenarios read.
+ * The cutover scenario runs a second one as the previous hoster's server (sink.ts).
  * Usage: node -r scripts/lib/register-ts.js webhookSink.ts ADDRESS PORT FILE   (runs until `lab down` stops it)
  */
 import * as fs from "fs";

@@ -7,7 +7,7 @@ import { SHOP_APPLY_PATH } from "../../../components/hostconfig/base";
 import { renderHostBundle, selfContainedBundle } from "../../../components/hostconfig/bundle";
 import { RESEED_TOOL } from "../../../components/hostconfig/mariadb";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "../deploy/exec";
-import { withDatabaseRoles } from "./stackEdit";
+import { withDatabaseRoles } from "../stackEdit";
 
 /** How the failover reaches the stack: an admin's SSH to every node, and its stack file. */
 export interface FailoverContext {
