@@ -258,8 +258,8 @@ export const diskSpace: ChecklistRule = {
     const replicas = dbReplicas(ctx.spec).map((n) => n.name);
     const evidence = [
       l(
-        `disk warn ${t.diskWarnPercent}% / critical ${t.diskCritPercent}%, inodes ${t.inodePercent}%, memory ${t.memoryPercent}%`,
-        `Platte Warnung ${t.diskWarnPercent} % / kritisch ${t.diskCritPercent} %, Inodes ${t.inodePercent} %, Arbeitsspeicher ${t.memoryPercent} %`,
+        `disk warn ${t.diskWarnPercent}% / critical ${t.diskCritPercent}%, inodes ${t.inodePercent}%, memory ${t.memoryPercent}% (also each Redis against its maxmemory), MariaDB connections ${t.connectionsPercent}% of max_connections`,
+        `Platte Warnung ${t.diskWarnPercent} % / kritisch ${t.diskCritPercent} %, Inodes ${t.inodePercent} %, Arbeitsspeicher ${t.memoryPercent} % (auch jedes Redis gegen sein maxmemory), MariaDB-Verbindungen ${t.connectionsPercent} % von max_connections`,
       ),
       l(
         `replication lag alert after ${t.replicationLagSeconds} s on ${replicas.join(", ") || "no replica"}`,

@@ -258,6 +258,8 @@ export const stackConfigSchema = z.strictObject({
           diskCritPercent: percent.default(95),
           inodePercent: percent.default(90),
           memoryPercent: percent.default(90),
+          /** MariaDB connections against max_connections; Redis memory uses memoryPercent against its maxmemory. */
+          connectionsPercent: percent.default(80),
           replicationLagSeconds: z.number().int().min(1).max(86400).default(60),
           certExpiryDays: z.number().int().min(1).max(90).default(14),
           alertRepeatMinutes: z.number().int().min(5).max(1440).default(60),

@@ -192,6 +192,29 @@ def check_database(cfg, metrics):
     return [item("database", "ok", state, "writable" if writable else "read-only", "writable" if role == "primary" else "read-only")]
 
 
+def check_connections(cfg, metrics):
+    """How close MariaDB is to refusing the shop: connections against max_connections, with the
+    counters Prometheus turns into rates (refused at the limit, slow queries)."""
+    if not cfg.get("databaseRole"):
+        return []
+    names = ("Threads_connected", "Max_used_connections", "Connection_errors_max_connections", "Slow_queries")
+    try:
+        limit_now = int(mysql(cfg, "SELECT @@max_connections").strip())
+        rows = mysql(cfg, f"SHOW GLOBAL STATUS WHERE Variable_name IN ({', '.join(repr(n) for n in names)})")
+        status = {k: int(v) for k, v in (line.split("\t", 1) for line in rows.splitlines() if "\t" in line)}
+        connected, peak, refused, slow = (status[n] for n in names)
+    except (RuntimeError, ValueError, KeyError) as e:
+        return [item("connections", "critical", f"MariaDB connections unreadable: {e}")]
+    metrics.append(("shop_mariadb_connections", {}, connected))
+    metrics.append(("shop_mariadb_max_connections", {}, limit_now))
+    metrics.append(("shop_mariadb_connections_refused_total", {}, refused))
+    metrics.append(("shop_mariadb_slow_queries_total", {}, slow))
+    percent = round(100 * connected / limit_now, 1)
+    threshold = cfg["thresholds"]["connectionsPercent"]
+    summary = f"MariaDB {connected} of {limit_now} connections ({percent}%; peak {peak}, refused at the limit {refused}, slow queries {slow} since start)"
+    return [item("connections", "warning" if percent >= threshold else "ok", summary, percent, threshold)]
+
+
 def check_replication(cfg, metrics):
     role = cfg.get("replication")
     if not role:
@@ -208,6 +231,51 @@ def check_replication(cfg, metrics):
     metrics.append(("shop_semisync_up", {"role": role}, 1 if on else 0))
     # Semi-sync silently degrades to async after rpl_semi_sync_master_timeout: say so.
     out.append(item("semisync", "ok" if on else "warning", f"semi-sync {'on' if on else 'off (replication fell back to async)'} ({role})", "ON" if on else "OFF", "ON"))
+    return out
+
+
+def redis_info(instance, secrets):
+    """INFO of one local Redis instance as a dict (the bulk reply's `key:value` lines)."""
+    with socket.create_connection(("127.0.0.1", instance["port"]), timeout=5) as sock:
+        reader = sock.makefile("rb")
+        if secrets.get(instance["passwordEnv"]):
+            redis_command(sock, "AUTH", secrets[instance["passwordEnv"]])
+        sock.sendall(b"*1\r\n$4\r\nINFO\r\n")
+        head = reader.readline().decode().strip()
+        if not head.startswith("$"):
+            raise OSError(f"redis: {head.lstrip('-')}")
+        body = reader.read(int(head[1:]) + 2).decode()
+    return dict(line.split(":", 1) for line in body.splitlines() if ":" in line and not line.startswith("#"))
+
+
+def check_redis(cfg, metrics, secrets):
+    """Per Redis instance: memory against its maxmemory, and the counters that mean customers were
+    refused: evicted keys, rejected connections (maxclients) and OOM errors (a noeviction
+    instance at its limit refuses writes: logins and carts fail)."""
+    out = []
+    limit = cfg["thresholds"]["memoryPercent"]
+    for instance in cfg.get("redis") or []:
+        name = instance["name"]
+        try:
+            info = redis_info(instance, secrets)
+        except (OSError, ValueError) as e:
+            out.append(item(f"redis:{name}", "critical", f"Redis {name} (port {instance['port']}) unreadable: {e}"))
+            continue
+        used, cap = int(info["used_memory"]), int(info.get("maxmemory", "0"))
+        oom = int(re.search(r"count=(\d+)", info.get("errorstat_OOM", "count=0")).group(1))
+        labels = {"redis": name}
+        metrics.append(("shop_redis_used_memory_bytes", labels, used))
+        metrics.append(("shop_redis_maxmemory_bytes", labels, cap))
+        metrics.append(("shop_redis_evicted_keys_total", labels, int(info.get("evicted_keys", "0"))))
+        metrics.append(("shop_redis_rejected_connections_total", labels, int(info.get("rejected_connections", "0"))))
+        metrics.append(("shop_redis_oom_errors_total", labels, oom))
+        counters = f"evicted {info.get('evicted_keys', '0')}, rejected connections {info.get('rejected_connections', '0')}, OOM errors {oom} since start"
+        if cap == 0:
+            out.append(item(f"redis:{name}", "warning", f"Redis {name} has no maxmemory: it can take the node's RAM ({counters})", used, None))
+            continue
+        percent = round(100 * used / cap, 1)
+        status = "warning" if percent >= limit else "ok"
+        out.append(item(f"redis:{name}", status, f"Redis {name} uses {percent}% of its maxmemory ({instance['policy']}; {counters})", percent, limit))
     return out
 
 
@@ -369,7 +437,7 @@ def outside_in_alerting(cfg, secrets):
         return out["rank"] == 1
 
 
-def run_checks(cfg, metrics, now, only=None):
+def run_checks(cfg, metrics, now, secrets, only=None):
     """Runs every check group (or those whose name starts with `only`); items in one list."""
     groups = {
         "load": lambda: check_load(cfg, metrics),
@@ -378,6 +446,8 @@ def run_checks(cfg, metrics, now, only=None):
         "services": lambda: check_services(cfg, metrics),
         "database": lambda: check_database(cfg, metrics),
         "replication": lambda: check_replication(cfg, metrics),
+        "redis": lambda: check_redis(cfg, metrics, secrets),
+        "connections": lambda: check_connections(cfg, metrics),
         "updates": lambda: check_updates(cfg, metrics),
         "backup_age": lambda: check_backups(cfg, metrics, now),
         "cert": lambda: check_certs(cfg, metrics, now),
@@ -555,8 +625,10 @@ def render_metrics(cfg, metrics, items, now):
     for name, labels, value in metrics:
         if name not in typed:
             typed.add(name)
-            lines.append(f"# TYPE {name} gauge")
-        lines.append(f"{name}{prom_labels(labels)} {float(value):g}")
+            lines.append(f"# TYPE {name} {'counter' if name.endswith('_total') else 'gauge'}")
+        # Integers exactly: %g keeps 6 digits, which rounds a Unix time by minutes and a counter's steps away.
+        shown = str(value) if isinstance(value, int) and not isinstance(value, bool) else f"{float(value):g}"
+        lines.append(f"{name}{prom_labels(labels)} {shown}")
     return "\n".join(lines) + "\n"
 
 
@@ -589,20 +661,20 @@ def main(argv):
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     now = int(time.time())
     metrics = []
+    secrets = load_env_file(os.path.join(etc, "secrets.env"))
     if "--report" in argv:
-        print(json.dumps(report(cfg, run_checks(cfg, metrics, now), now), sort_keys=True))
+        print(json.dumps(report(cfg, run_checks(cfg, metrics, now, secrets), now), sort_keys=True))
         return 0
     if only is not None:
-        items = run_checks(cfg, metrics, now, only)
+        items = run_checks(cfg, metrics, now, secrets, only)
         for it in items:
             print(f"{it['status']:8} {it['key']}: {it['summary']}")
         return 1 if any(it["status"] != "ok" for it in items) else 0
 
-    secrets = load_env_file(os.path.join(etc, "secrets.env"))
     beat = secrets.get("MONITORING_HEARTBEAT_URL")
     heartbeat(beat, "/start", cfg["host"])
     try:
-        items = run_checks(cfg, metrics, now, only)
+        items = run_checks(cfg, metrics, now, secrets, only)
         alerting = outside_in_alerting(cfg, secrets)
         if cfg.get("outsideIn"):
             metrics.append(("shop_outside_in_alerting", {}, 1 if alerting else 0))

@@ -3,7 +3,7 @@ import type { NodeSpec, ShopSpec } from "../config";
 import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
-import { REDIS_PORT, redisHost } from "./redis";
+import { REDIS_INSTANCES, REDIS_PORT, redisHost } from "./redis";
 import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
 import { SHOP_CURRENT } from "./shopware";
 import { consumerCount } from "./sizing";
@@ -27,6 +27,8 @@ export interface HealthConfig {
   thresholds: ShopSpec["monitoring"]["thresholds"];
   services: MonitoredService[];
   replication: "primary" | "replica" | null;
+  /** DB nodes: both local Redis instances, read with the password from secrets.env. */
+  redis: { name: string; port: number; policy: string; passwordEnv: string }[];
   /** The role the stack gives this MariaDB: only the primary may be writable. */
   databaseRole: DatabaseRole | null;
   backups: { kind: string; maxAgeSeconds: number }[];
@@ -50,6 +52,8 @@ export interface OutsideInConfig {
   lease: { host: string; port: number; db: number; passwordEnv: string; ttlSeconds: number };
 }
 
+const REDIS_PASSWORD_ENV = "REDIS_PASSWORD";
+
 /** Redis database of the outside-in leases (0 and 1 hold sessions and locks). */
 const LEASE_DB = 2;
 /** Three missed minutely runs hand the alerting over to the next rank. */
@@ -65,7 +69,7 @@ export function outsideInConfig(spec: ShopSpec, node: NodeSpec): OutsideInConfig
       { name: "shop", url: `${spec.appUrl}/` },
       { name: "health", url: `${spec.appUrl}${HEALTH_CHECK_PATH}` },
     ],
-    lease: { host: redisHost(spec).privateIp, port: REDIS_PORT, db: LEASE_DB, passwordEnv: "REDIS_PASSWORD", ttlSeconds: LEASE_TTL_SECONDS },
+    lease: { host: redisHost(spec).privateIp, port: REDIS_PORT, db: LEASE_DB, passwordEnv: REDIS_PASSWORD_ENV, ttlSeconds: LEASE_TTL_SECONDS },
   };
 }
 
@@ -91,6 +95,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     thresholds: spec.monitoring.thresholds,
     services: monitoredServices(spec, node),
     replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
+    redis: isDbNode(node) ? REDIS_INSTANCES.map((i) => ({ ...i, passwordEnv: REDIS_PASSWORD_ENV })) : [],
     databaseRole: databaseRoleOf(spec, node),
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
     // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
@@ -114,7 +119,8 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
 function healthSecrets(spec: ShopSpec, node: NodeSpec): string[] {
   const cfg = healthConfig(spec, node);
   const hooks = cfg.webhooks.flatMap((w) => [w.urlEnv, ...(w.routingKeyEnv ? [w.routingKeyEnv] : [])]);
-  return [...hooks, ...(spec.monitoring.heartbeatUrl ? ["MONITORING_HEARTBEAT_URL"] : []), ...(cfg.outsideIn ? [cfg.outsideIn.lease.passwordEnv] : [])];
+  const redis = [...(cfg.outsideIn ? [cfg.outsideIn.lease.passwordEnv] : []), ...cfg.redis.map((r) => r.passwordEnv)];
+  return [...hooks, ...(spec.monitoring.heartbeatUrl ? ["MONITORING_HEARTBEAT_URL"] : []), ...new Set(redis)];
 }
 
 const file = (path: string, mode: string, content: string, restarts?: string[]): BundleFile => ({

@@ -16,6 +16,13 @@ import { unitListFile } from "./units";
 export const REDIS_PORT = 6379;
 export const REDIS_CACHE_PORT = 6380;
 
+/** Both instances of a DB node, as shop-health watches them; the policies are the ones the configs below set. */
+export const REDIS_INSTANCES = [
+  { name: "sessions", port: REDIS_PORT, policy: "noeviction" },
+  { name: "cache", port: REDIS_CACHE_PORT, policy: "volatile-lru" },
+] as const;
+const policyOf = (name: string) => REDIS_INSTANCES.find((i) => i.name === name)!.policy;
+
 /** The app nodes use the Redis beside the MariaDB primary: Shopware's hot path already depends on that node. */
 export function redisHost(spec: ShopSpec): NodeSpec {
   return dbPrimary(spec);
@@ -65,7 +72,7 @@ function sessionsConf(node: NodeSpec): string {
     "appendfsync everysec",
     "aof-use-rdb-preamble yes",
     `maxmemory ${redisSessionsMaxMemoryMb(node)}mb`,
-    "maxmemory-policy noeviction",
+    `maxmemory-policy ${policyOf("sessions")}`,
     `include ${REDIS_ROLE_PATH}`,
     "",
   ].join("\n");
@@ -79,7 +86,7 @@ function cacheConf(node: NodeSpec): string {
     'save ""',
     "appendonly no",
     `maxmemory ${redisCacheMaxMemoryMb(node)}mb`,
-    "maxmemory-policy volatile-lru",
+    `maxmemory-policy ${policyOf("cache")}`,
     "",
   ].join("\n");
 }

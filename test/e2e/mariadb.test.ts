@@ -165,6 +165,9 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     assert.match(replication.stdout, /^ok +replication: replication lag 0 s$/m, replication.stdout + replication.stderr);
     assert.match(health(replica, "database").stdout, /^ok +database: MariaDB [0-9.]+, replica, read-only, GTID [0-9-]+$/m);
     assert.match(health(primary, "database").stdout, /^ok +database: MariaDB [0-9.]+, primary, writable, GTID [0-9-]+$/m);
+    // Connections against the rendered max_connections, read from the server itself.
+    const maxConnections = primary.sql("SELECT @@max_connections");
+    assert.match(health(primary, "connections").stdout, new RegExp(`^ok +connections: MariaDB \\d+ of ${maxConnections} connections \\([0-9.]+%; peak \\d+, refused at the limit 0, slow queries \\d+ since start\\)$`, "m"));
   });
 
   await t.test("a rotated replication password reaches both sides and replication carries on", async () => {

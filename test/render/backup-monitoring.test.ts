@@ -87,6 +87,24 @@ tests:
         values: '0+0x3 1+0x10'
       - series: 'shop_database_writable{instance="db-2",role="primary"}'
         values: '1+0x5 0+0x10'
+      - series: 'shop_mariadb_connections{instance="db-1"}'
+        values: '100+0x3 170+0x10'
+      - series: 'shop_mariadb_max_connections{instance="db-1"}'
+        values: '200+0x13'
+      - series: 'shop_threshold{instance="db-1",name="connectionsPercent"}'
+        values: '80+0x13'
+      - series: 'shop_mariadb_connections_refused_total{instance="db-1"}'
+        values: '0+0x5 4+0x8'
+      - series: 'shop_redis_used_memory_bytes{instance="db-1",redis="sessions"}'
+        values: '50+0x3 95+0x10'
+      - series: 'shop_redis_maxmemory_bytes{instance="db-1",redis="sessions"}'
+        values: '100+0x13'
+      - series: 'shop_threshold{instance="db-1",name="memoryPercent"}'
+        values: '90+0x13'
+      - series: 'shop_redis_oom_errors_total{instance="db-1",redis="sessions"}'
+        values: '0+0x4 7+0x9'
+      - series: 'shop_redis_rejected_connections_total{instance="db-1",redis="sessions"}'
+        values: '0+0x13'
     alert_rule_test:
       - eval_time: 6m
         alertname: ShopOutsideInDown
@@ -119,6 +137,38 @@ tests:
             exp_annotations: { summary: "db-1: MariaDB is writable although the stack makes it out-of-service (HW-1)" }
           - exp_labels: { severity: critical, instance: db-2, role: primary }
             exp_annotations: { summary: "db-2: MariaDB is read-only although it is the primary (HW-1)" }
+      - eval_time: 7m
+        alertname: ShopDatabaseConnectionsHigh
+        exp_alerts: []
+      - eval_time: 9m
+        alertname: ShopDatabaseConnectionsHigh
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: db-1 }
+            exp_annotations: { summary: "db-1: MariaDB at 85% of max_connections" }
+      - eval_time: 5m
+        alertname: ShopDatabaseConnectionsRefused
+        exp_alerts: []
+      - eval_time: 6m
+        alertname: ShopDatabaseConnectionsRefused
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1 }
+            exp_annotations: { summary: "db-1: MariaDB refused connections at max_connections" }
+      - eval_time: 7m
+        alertname: ShopRedisMemoryHigh
+        exp_alerts: []
+      - eval_time: 9m
+        alertname: ShopRedisMemoryHigh
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: db-1, redis: sessions }
+            exp_annotations: { summary: "db-1: Redis sessions at 95% of its maxmemory" }
+      - eval_time: 4m
+        alertname: ShopRedisRefusing
+        exp_alerts: []
+      - eval_time: 5m
+        alertname: ShopRedisRefusing
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1, redis: sessions }
+            exp_annotations: { summary: "db-1: Redis sessions refused commands or connections (out of memory or maxclients)" }
 `;
   for (const [name, text] of [["rules.test.yml", cases], ["outside-in.test.yml", outside]]) {
     const file = path.join(dir, name);
