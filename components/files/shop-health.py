@@ -234,6 +234,29 @@ def check_replication(cfg, metrics):
     return out
 
 
+def check_php_fpm(cfg, metrics):
+    """The pool's own counters: busy workers against pm.max_children, requests waiting for one,
+    and how often the pool hit its limit since it started (each time, requests queued)."""
+    fpm = cfg.get("phpFpm")
+    if not fpm:
+        return []
+    try:
+        with urllib.request.urlopen(fpm["statusUrl"], timeout=5) as r:
+            status = json.load(r)
+        active, queue, reached = int(status["active processes"]), int(status["listen queue"]), int(status["max children reached"])
+        slow = int(status.get("slow requests", 0))
+    except (OSError, ValueError, KeyError) as e:
+        return [item("php-fpm", "critical", f"PHP-FPM status unreadable ({fpm['statusUrl']}): {e}")]
+    limit = fpm["maxChildren"]
+    metrics.append(("shop_phpfpm_active_processes", {}, active))
+    metrics.append(("shop_phpfpm_max_children", {}, limit))
+    metrics.append(("shop_phpfpm_listen_queue", {}, queue))
+    metrics.append(("shop_phpfpm_max_children_reached_total", {}, reached))
+    metrics.append(("shop_phpfpm_slow_requests_total", {}, slow))
+    summary = f"PHP-FPM {active} of {limit} workers busy, {queue} requests waiting (limit reached {reached} times since start)"
+    return [item("php-fpm", "warning" if queue > 0 or active >= limit else "ok", summary, active, limit)]
+
+
 def redis_info(instance, secrets):
     """INFO of one local Redis instance as a dict (the bulk reply's `key:value` lines)."""
     with socket.create_connection(("127.0.0.1", instance["port"]), timeout=5) as sock:
@@ -447,6 +470,7 @@ def run_checks(cfg, metrics, now, secrets, only=None):
         "database": lambda: check_database(cfg, metrics),
         "replication": lambda: check_replication(cfg, metrics),
         "redis": lambda: check_redis(cfg, metrics, secrets),
+        "php": lambda: check_php_fpm(cfg, metrics),
         "connections": lambda: check_connections(cfg, metrics),
         "updates": lambda: check_updates(cfg, metrics),
         "backup_age": lambda: check_backups(cfg, metrics, now),

@@ -6,7 +6,9 @@ import { readShopFile } from "./shopFiles";
 import { REDIS_INSTANCES, REDIS_PORT, redisHost } from "./redis";
 import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
 import { SHOP_CURRENT } from "./shopware";
-import { consumerCount } from "./sizing";
+import { consumerCount, phpFpmMaxChildren } from "./sizing";
+import { STATUS_LISTEN } from "./nginx";
+import { FPM_STATUS_PATH } from "./php";
 import { unitListFile } from "./units";
 
 export const HEALTH_TOOL = "/usr/local/sbin/shop-health";
@@ -27,6 +29,8 @@ export interface HealthConfig {
   thresholds: ShopSpec["monitoring"]["thresholds"];
   services: MonitoredService[];
   replication: "primary" | "replica" | null;
+  /** App nodes: the pool's status page (nginx's local status server) and its worker limit. */
+  phpFpm: { statusUrl: string; maxChildren: number } | null;
   /** DB nodes: both local Redis instances, read with the password from secrets.env. */
   redis: { name: string; port: number; policy: string; passwordEnv: string }[];
   /** The role the stack gives this MariaDB: only the primary may be writable. */
@@ -95,6 +99,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     thresholds: spec.monitoring.thresholds,
     services: monitoredServices(spec, node),
     replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
+    phpFpm: node.roles.includes("app") ? { statusUrl: `http://${STATUS_LISTEN}${FPM_STATUS_PATH}?json`, maxChildren: phpFpmMaxChildren(node) } : null,
     redis: isDbNode(node) ? REDIS_INSTANCES.map((i) => ({ ...i, passwordEnv: REDIS_PASSWORD_ENV })) : [],
     databaseRole: databaseRoleOf(spec, node),
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),

@@ -135,4 +135,15 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   const fpmStatus = curl(`http://127.0.0.1:${statusPort}/fpm-status`);
   assert.match(fpmStatus.body, /pool:\s+shop/);
   assert.match(curl(`http://127.0.0.1:${statusPort}/fpm-ping`).body, /pong/);
+
+  // The rendered shop-health reads the same status page: workers against the rendered pm.max_children.
+  const cfg = JSON.parse(fs.readFileSync(path.join(root, "etc/shop/health.json"), "utf8")) as { phpFpm: { statusUrl: string; maxChildren: number } };
+  const maxChildren = /^pm\.max_children = (\d+)$/m.exec(fs.readFileSync(pool, "utf8"))![1];
+  assert.equal(String(cfg.phpFpm.maxChildren), maxChildren, "health.json and the pool agree on the limit");
+  assert.equal(cfg.phpFpm.statusUrl, `http://${STATUS_LISTEN}/fpm-status?json`);
+  cfg.phpFpm.statusUrl = `http://127.0.0.1:${statusPort}/fpm-status?json`;
+  fs.writeFileSync(path.join(root, "etc/shop/health.json"), JSON.stringify(cfg));
+  const php = run("/usr/bin/python3", [path.join(root, "usr/local/sbin/shop-health"), "--only", "php"], { env: { ...process.env, SHOP_ETC: path.join(root, "etc/shop") } });
+  assert.equal(php.status, 0, php.stdout + php.stderr);
+  assert.match(php.stdout, new RegExp(`^ok +php-fpm: PHP-FPM \\d+ of ${maxChildren} workers busy, 0 requests waiting \\(limit reached 0 times since start\\)$`, "m"));
 });

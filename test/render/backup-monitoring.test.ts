@@ -105,6 +105,8 @@ tests:
         values: '0+0x4 7+0x9'
       - series: 'shop_redis_rejected_connections_total{instance="db-1",redis="sessions"}'
         values: '0+0x13'
+      - series: 'shop_phpfpm_max_children_reached_total{instance="app-1"}'
+        values: '2+0x5 3+0x8'
     alert_rule_test:
       - eval_time: 6m
         alertname: ShopOutsideInDown
@@ -161,6 +163,14 @@ tests:
         exp_alerts:
           - exp_labels: { severity: warning, instance: db-1, redis: sessions }
             exp_annotations: { summary: "db-1: Redis sessions at 95% of its maxmemory" }
+      - eval_time: 5m
+        alertname: ShopPhpFpmSaturated
+        exp_alerts: []
+      - eval_time: 6m
+        alertname: ShopPhpFpmSaturated
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: app-1 }
+            exp_annotations: { summary: "app-1: PHP-FPM ran out of workers (pm.max_children reached)" }
       - eval_time: 4m
         alertname: ShopRedisRefusing
         exp_alerts: []
