@@ -260,6 +260,11 @@ export const stackConfigSchema = z.strictObject({
           memoryPercent: percent.default(90),
           /** MariaDB connections against max_connections; Redis memory uses memoryPercent against its maxmemory. */
           connectionsPercent: percent.default(80),
+          /** Shopware's message queue (messenger_messages): a backlog this long warns, a message this old is critical. */
+          queueMessages: z.number().int().min(10).max(10_000_000).default(1000),
+          queueAgeMinutes: z.number().int().min(1).max(1440).default(15),
+          /** A scheduled task overdue by this many of its own intervals means the scheduler is not working. */
+          scheduledTaskMissedRuns: z.number().int().min(2).max(100).default(3),
           replicationLagSeconds: z.number().int().min(1).max(86400).default(60),
           certExpiryDays: z.number().int().min(1).max(90).default(14),
           alertRepeatMinutes: z.number().int().min(5).max(1440).default(60),

@@ -215,6 +215,46 @@ def check_connections(cfg, metrics):
     return [item("connections", "warning" if percent >= threshold else "ok", summary, percent, threshold)]
 
 
+def check_shopware(cfg, metrics):
+    """The application's own backlog, read on the primary: messages waiting in Shopware's queue
+    (messenger_messages: count, age of the oldest) and scheduled tasks overdue by several of their
+    own intervals (the scheduler, or the consumers that run queued tasks, are not working). Times
+    are UTC in both tables. Before Shopware's first install the tables do not exist: said so."""
+    db = cfg.get("shopwareDatabase")
+    if not db:
+        return []
+    t = cfg["thresholds"]
+    try:
+        tables = set(mysql(cfg, f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{db}'").split())
+    except RuntimeError as e:
+        return [item("shopware", "critical", f"Shopware's tables unreadable: {e}")]
+    out = []
+    if "messenger_messages" not in tables:
+        out.append(item("shopware:queue", "ok", f"no messenger_messages table in {db} yet (Shopware not installed)"))
+    else:
+        count, oldest = mysql(cfg, f"SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(available_at), UTC_TIMESTAMP()), 0) FROM `{db}`.messenger_messages WHERE delivered_at IS NULL AND available_at <= UTC_TIMESTAMP()").split()
+        count, oldest = int(count), max(0, int(oldest))
+        metrics.append(("shop_messenger_messages", {}, count))
+        metrics.append(("shop_messenger_oldest_seconds", {}, oldest))
+        summary = f"Shopware queue: {count} messages waiting, the oldest for {oldest} s (limits {t['queueMessages']} messages, {t['queueAgeMinutes']} min)"
+        status = "critical" if oldest >= 60 * t["queueAgeMinutes"] else "warning" if count >= t["queueMessages"] else "ok"
+        out.append(item("shopware:queue", status, summary, count, t["queueMessages"]))
+    if "scheduled_task" not in tables:
+        out.append(item("shopware:scheduler", "ok", f"no scheduled_task table in {db} yet (Shopware not installed)"))
+    else:
+        missed = t["scheduledTaskMissedRuns"]
+        rows = mysql(cfg, f"SELECT name, TIMESTAMPDIFF(SECOND, next_execution_time, UTC_TIMESTAMP()) DIV GREATEST(run_interval, 1) AS missed FROM `{db}`.scheduled_task WHERE status IN ('scheduled', 'queued') ORDER BY missed DESC")
+        tasks = [(name, int(n)) for name, n in (line.split("\t") for line in rows.splitlines() if "\t" in line)]
+        overdue = [(name, n) for name, n in tasks if n >= missed]
+        metrics.append(("shop_scheduled_tasks_overdue", {}, len(overdue)))
+        if overdue:
+            name, n = overdue[0]
+            out.append(item("shopware:scheduler", "critical", f"{len(overdue)} scheduled task(s) overdue by {missed} or more runs; {name} missed {n} (is shop-scheduler running on the scheduler node, and the consumers?)", len(overdue), 0))
+        else:
+            out.append(item("shopware:scheduler", "ok", f"{len(tasks)} scheduled tasks, none overdue by {missed} runs", 0, 0))
+    return out
+
+
 def check_replication(cfg, metrics):
     role = cfg.get("replication")
     if not role:
@@ -472,6 +512,7 @@ def run_checks(cfg, metrics, now, secrets, only=None):
         "redis": lambda: check_redis(cfg, metrics, secrets),
         "php": lambda: check_php_fpm(cfg, metrics),
         "connections": lambda: check_connections(cfg, metrics),
+        "shopware": lambda: check_shopware(cfg, metrics),
         "updates": lambda: check_updates(cfg, metrics),
         "backup_age": lambda: check_backups(cfg, metrics, now),
         "cert": lambda: check_certs(cfg, metrics, now),

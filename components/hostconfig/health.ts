@@ -5,7 +5,7 @@ import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_INSTANCES, REDIS_PORT, redisHost } from "./redis";
 import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
-import { SHOP_CURRENT } from "./shopware";
+import { SHOP_CURRENT, SHOP_DB_NAME } from "./shopware";
 import { consumerCount, phpFpmMaxChildren } from "./sizing";
 import { STATUS_LISTEN } from "./nginx";
 import { FPM_STATUS_PATH } from "./php";
@@ -33,6 +33,8 @@ export interface HealthConfig {
   phpFpm: { statusUrl: string; maxChildren: number } | null;
   /** DB nodes: both local Redis instances, read with the password from secrets.env. */
   redis: { name: string; port: number; policy: string; passwordEnv: string }[];
+  /** The DB primary: Shopware's database, whose message queue and scheduled tasks it reads. */
+  shopwareDatabase: string | null;
   /** The role the stack gives this MariaDB: only the primary may be writable. */
   databaseRole: DatabaseRole | null;
   backups: { kind: string; maxAgeSeconds: number }[];
@@ -102,6 +104,8 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     phpFpm: node.roles.includes("app") ? { statusUrl: `http://${STATUS_LISTEN}${FPM_STATUS_PATH}?json`, maxChildren: phpFpmMaxChildren(node) } : null,
     redis: isDbNode(node) ? REDIS_INSTANCES.map((i) => ({ ...i, passwordEnv: REDIS_PASSWORD_ENV })) : [],
     databaseRole: databaseRoleOf(spec, node),
+    // One node reads the shop's queue and tasks, so one alert is sent: the primary, which follows a failover.
+    shopwareDatabase: databaseRoleOf(spec, node) === "primary" ? SHOP_DB_NAME : null,
     backups: backupJobs(spec, node).map((j) => ({ kind: j.kind, maxAgeSeconds: j.maxAgeSeconds })),
     // The origin certificate ends at the LB; list PEM files here when a host terminates TLS itself.
     certFiles: [],

@@ -49,6 +49,8 @@ const text = {
     alertsIntro: (d: RunbookData) =>
       `shop-health runs every minute on every host and alerts on changes only (firing, then resolved), repeating a firing alert every ${d.alerts.repeatMinutes} min, to:`,
     noHooks: "no webhook: alerts reach nobody (shop:monitoring.webhooks is empty).",
+    appAlerts: (primary: string, scheduler: string) =>
+      `Alerts about Shopware's queue or its scheduled tasks come from the database primary ${primary} (it reads messenger_messages and scheduled_task). A backlog means the consumers are not working: \`sudo systemctl status 'shop-consumer@*'\` on each app node; an overdue task means the scheduler is not: \`sudo systemctl status shop-scheduler\` on ${scheduler}. \`sudo shop-health --only shopware\` on ${primary} shows both now; the alert resolves once the queue drains and the task has run.`,
     hook: (name: string, type: string) => `webhook ${name} (${type}); its URL is a secret in the stack config`,
     heartbeat: (backup: boolean, monitoring: boolean) =>
       `Backup heartbeat: ${backup ? "set (every backup pings it; a missing ping alerts there)" : "not set"}. Monitoring heartbeat (dead-man's switch): ${monitoring ? "set. Every host pings it each minute; an alert from the heartbeat service means no host has reported for its grace time: every host is down or unreachable from outside, or shop-health stopped everywhere (check Hetzner's console first, then \`systemctl status shop-health.timer\`); a /fail ping means an alert could not be delivered to a webhook, so check the webhooks" : "not set: nothing notices when every host is gone (HW-3 fails)"}.`,
@@ -188,6 +190,8 @@ const text = {
     alertsIntro: (d: RunbookData) =>
       `shop-health läuft jede Minute auf jedem Host und alarmiert nur bei Änderungen (ausgelöst, dann behoben); ein anhaltender Alarm wiederholt sich alle ${d.alerts.repeatMinutes} min, an:`,
     noHooks: "keinen Webhook: Alarme erreichen niemanden (shop:monitoring.webhooks ist leer).",
+    appAlerts: (primary: string, scheduler: string) =>
+      `Alarme zu Shopwares Warteschlange oder geplanten Aufgaben kommen vom Datenbank-Primary ${primary} (er liest messenger_messages und scheduled_task). Ein Rückstau heißt, dass die Consumer nicht arbeiten: \`sudo systemctl status 'shop-consumer@*'\` auf jedem App-Knoten; eine überfällige Aufgabe heißt, dass der Scheduler nicht arbeitet: \`sudo systemctl status shop-scheduler\` auf ${scheduler}. \`sudo shop-health --only shopware\` auf ${primary} zeigt beides sofort; der Alarm endet, sobald die Warteschlange leer ist und die Aufgabe gelaufen ist.`,
     hook: (name: string, type: string) => `Webhook ${name} (${type}); die URL ist ein Geheimnis in der Stack-Konfiguration`,
     heartbeat: (backup: boolean, monitoring: boolean) =>
       `Backup-Heartbeat: ${backup ? "gesetzt (jede Sicherung meldet sich dort; bleibt die Meldung aus, alarmiert er)" : "nicht gesetzt"}. Monitoring-Heartbeat (Totmannschalter): ${monitoring ? "gesetzt. Jeder Host meldet sich dort jede Minute; ein Alarm des Heartbeat-Dienstes heißt, dass sich kein Host innerhalb der Karenzzeit gemeldet hat: alle Hosts sind aus oder von außen unerreichbar, oder shop-health läuft nirgends mehr (zuerst die Hetzner-Konsole prüfen, dann \`systemctl status shop-health.timer\`); ein /fail-Ping heißt, dass ein Alarm keinen Webhook erreicht hat: die Webhooks prüfen" : "nicht gesetzt: niemand bemerkt, wenn alle Hosts weg sind (HW-3 scheitert)"}.`,
@@ -379,6 +383,8 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.heartbeat(d.alerts.backupHeartbeat, d.alerts.monitoringHeartbeat),
     t.cloudflare(d.alerts.cloudflareHealthchecks),
+    "",
+    t.appAlerts(primary.name, d.deploy.schedulerHost),
     "",
     t.maintenance,
     "",

@@ -8,6 +8,7 @@ import { routingScenario } from "./scenarios/routing";
 import { backupScenario } from "./scenarios/backup";
 import { day2Scenario } from "./scenarios/day2";
 import { monitoringScenario } from "./scenarios/monitoring";
+import { appHealthScenario } from "./scenarios/appHealth";
 import { usersScenario } from "./scenarios/users";
 import { reseedScenario } from "./scenarios/reseed";
 import { dbFailoverScenario } from "./scenarios/dbFailover";
@@ -30,6 +31,7 @@ export const scenarios: Scenario[] = [
   deployAccessScenario,
   backupScenario,
   monitoringScenario,
+  appHealthScenario,
   day2Scenario,
   reseedScenario,
   statusScenario,

@@ -99,6 +99,13 @@ async function rowArrives(db: Db, id: number, note: string): Promise<void> {
   await waitFor(`probe row ${id} on the replica`, () => read() === note, 30_000);
 }
 
+/** The node's rendered shop-health, one check group, against this server. */
+function health(db: Db, group: string) {
+  return run("/usr/bin/python3", [path.join(db.root, "usr/local/sbin/shop-health"), "--only", group], {
+    env: { ...process.env, SHOP_ETC: path.join(db.root, "etc/shop"), SHOP_HEALTH_MYSQL: `mariadb --socket=${db.socket} --user=root` },
+  });
+}
+
 function asShop(db: Db, query: string) {
   return run("mariadb", ["-h", "127.0.0.1", "-P", String(db.port), `-u${SHOP_DB_USER}`, `-p${TEST_SECRETS.DB_SHOP_PASSWORD}`, "--batch", "--skip-column-names", SHOP_DB_NAME, "-e", query]);
 }
@@ -157,10 +164,6 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     // Users came through the binlog too: the replica serves the shop user (DATABASE_REPLICA_0_URL).
     assert.equal(asShop(replica, "SELECT COUNT(*) FROM probe").stdout.trim(), "2");
     // The host's own checks read this replica as healthy: running, lag known, read-only.
-    const health = (db: Db, group: string) =>
-      run("/usr/bin/python3", [path.join(db.root, "usr/local/sbin/shop-health"), "--only", group], {
-        env: { ...process.env, SHOP_ETC: path.join(db.root, "etc/shop"), SHOP_HEALTH_MYSQL: `mariadb --socket=${db.socket} --user=root` },
-      });
     const replication = health(replica, "replication");
     assert.match(replication.stdout, /^ok +replication: replication lag 0 s$/m, replication.stdout + replication.stderr);
     assert.match(health(replica, "database").stdout, /^ok +database: MariaDB [0-9.]+, replica, read-only, GTID [0-9-]+$/m);
@@ -168,6 +171,38 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     // Connections against the rendered max_connections, read from the server itself.
     const maxConnections = primary.sql("SELECT @@max_connections");
     assert.match(health(primary, "connections").stdout, new RegExp(`^ok +connections: MariaDB \\d+ of ${maxConnections} connections \\([0-9.]+%; peak \\d+, refused at the limit 0, slow queries \\d+ since start\\)$`, "m"));
+  });
+
+  await t.test("shop-health on the primary reads Shopware's queue and scheduled tasks: a backlog warns, a stale message or an overdue task is critical, work clears them", (st) => {
+    if (!requireTool(st, "php")) return;
+    // The lab's stand-in release creates Shopware's two tables (Shopware's columns) and works on them as consumer and scheduler.
+    const release = path.join(tempDir(st), "release");
+    const standin = path.join(ROOT, "scripts", "lab", "standin");
+    for (const rel of ["vendor/bin/shopware-deployment-helper", "bin/console"]) {
+      fs.mkdirSync(path.dirname(path.join(release, rel)), { recursive: true });
+      fs.copyFileSync(path.join(standin, rel), path.join(release, rel));
+    }
+    fs.writeFileSync(path.join(release, ".env.local"), `BLUE_GREEN_DEPLOYMENT=1\nDATABASE_URL=mysql://${SHOP_DB_USER}:${TEST_SECRETS.DB_SHOP_PASSWORD}@127.0.0.1:${primary.port}/${SHOP_DB_NAME}\n`);
+    const php = (rel: string, ...args: string[]) => {
+      const r = run("php", [path.join(release, rel), ...args]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    };
+    assert.match(health(primary, "shopware").stdout, /^ok +shopware:queue: no messenger_messages table in shopware yet \(Shopware not installed\)$/m);
+    php("vendor/bin/shopware-deployment-helper", "run");
+    const group = () => health(primary, "shopware").stdout;
+    assert.match(group(), /^ok +shopware:queue: Shopware queue: 0 messages waiting/m);
+    assert.match(group(), /^ok +shopware:scheduler: 1 scheduled tasks, none overdue by 3 runs$/m);
+    assert.equal(asShop(primary, "INSERT INTO messenger_messages (body, headers, queue_name, created_at, available_at) SELECT 'm', '[]', 'default', UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM seq_1_to_1000").status, 0);
+    assert.match(group(), /^warning +shopware:queue: Shopware queue: 1000 messages waiting, the oldest for \d+ s \(limits 1000 messages, 15 min\)$/m);
+    assert.equal(asShop(primary, "UPDATE messenger_messages SET available_at = UTC_TIMESTAMP() - INTERVAL 16 MINUTE ORDER BY id LIMIT 1").status, 0);
+    assert.match(group(), /^critical +shopware:queue: Shopware queue: 1000 messages waiting, the oldest for 9[6-9]\d s/m);
+    assert.equal(asShop(primary, "UPDATE scheduled_task SET next_execution_time = UTC_TIMESTAMP(3) - INTERVAL 70 SECOND").status, 0);
+    assert.match(group(), /^critical +shopware:scheduler: 1 scheduled task\(s\) overdue by 3 or more runs; lab.standin_task missed 3 /m);
+    php("bin/console", "messenger:consume", "async", "--time-limit=3");
+    php("bin/console", "scheduled-task:run", "--time-limit=2");
+    assert.match(group(), /^ok +shopware:queue: Shopware queue: 0 messages waiting/m);
+    assert.match(group(), /^ok +shopware:scheduler: 1 scheduled tasks, none overdue/m);
+    assert.equal(health(replica, "shopware").stdout, "", "only the primary reads them: one alert, not one per DB node");
   });
 
   await t.test("a rotated replication password reaches both sides and replication carries on", async () => {

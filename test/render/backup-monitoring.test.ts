@@ -107,6 +107,16 @@ tests:
         values: '0+0x13'
       - series: 'shop_phpfpm_max_children_reached_total{instance="app-1"}'
         values: '2+0x5 3+0x8'
+      - series: 'shop_messenger_messages{instance="db-1"}'
+        values: '10+0x2 1200+0x10'
+      - series: 'shop_threshold{instance="db-1",name="queueMessages"}'
+        values: '1000+0x13'
+      - series: 'shop_messenger_oldest_seconds{instance="db-1"}'
+        values: '5+0x3 950+0x9'
+      - series: 'shop_threshold{instance="db-1",name="queueAgeMinutes"}'
+        values: '15+0x13'
+      - series: 'shop_scheduled_tasks_overdue{instance="db-1"}'
+        values: '0+0x6 2+0x6'
     alert_rule_test:
       - eval_time: 6m
         alertname: ShopOutsideInDown
@@ -163,6 +173,30 @@ tests:
         exp_alerts:
           - exp_labels: { severity: warning, instance: db-1, redis: sessions }
             exp_annotations: { summary: "db-1: Redis sessions at 95% of its maxmemory" }
+      - eval_time: 6m
+        alertname: ShopQueueBacklog
+        exp_alerts: []
+      - eval_time: 8m
+        alertname: ShopQueueBacklog
+        exp_alerts:
+          - exp_labels: { severity: warning, instance: db-1 }
+            exp_annotations: { summary: "db-1: 1200 messages wait in Shopware's queue (are the consumers running?)" }
+      - eval_time: 3m
+        alertname: ShopQueueStale
+        exp_alerts: []
+      - eval_time: 4m
+        alertname: ShopQueueStale
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1 }
+            exp_annotations: { summary: "db-1: the oldest message in Shopware's queue waits for 950 s" }
+      - eval_time: 6m
+        alertname: ShopScheduledTasksOverdue
+        exp_alerts: []
+      - eval_time: 7m
+        alertname: ShopScheduledTasksOverdue
+        exp_alerts:
+          - exp_labels: { severity: critical, instance: db-1 }
+            exp_annotations: { summary: "db-1: 2 Shopware scheduled task(s) overdue (shop-scheduler)" }
       - eval_time: 5m
         alertname: ShopPhpFpmSaturated
         exp_alerts: []

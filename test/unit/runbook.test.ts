@@ -31,6 +31,8 @@ for (const stack of allStacks())
       assert.ok(md.includes(`npm run cutover -- --stack ${stack}\n`), `${lang}: the cutover`);
       assert.ok(md.includes(`npm run cutover -- --stack ${stack} --rollback`), `${lang}: the rollback`);
       assert.ok(md.includes(`npm run failover -- --stack ${stack}\``), `${lang}: the promotion`);
+      assert.ok(md.includes(`sudo shop-health --only shopware\` ${lang === "en" ? "on" : "auf"} ${dbPrimary(spec).name}`), `${lang}: where queue and scheduler alerts come from`);
+      assert.ok(md.includes(`sudo systemctl status shop-scheduler\` ${lang === "en" ? "on" : "auf"} ${data.deploy.schedulerHost}`), `${lang}: the scheduler node`);
       assert.ok(md.includes(`npm run failover -- --stack ${stack} --rebuild ${shortNodeName(stack, dbPrimary(spec).name)}`), `${lang}: the old primary's rebuild`);
       assert.ok(md.includes(data.deploy.order.join(" → ")), "rolling order");
       assert.ok(md.includes(`npm run deploy -- --stack ${stack} --hosts hosts.${stack}.json --rollback`), "deploy rollback command");

@@ -1,41 +1,11 @@
 import { redisHost } from "../../../components/hostconfig/redis";
 import { DATA_DISK_MOUNT } from "../hosts";
-import { sleep } from "../proc";
 import { sinkRecords } from "../standins/sink";
 import { dataDiskHost } from "../up";
+import { waitForAlert } from "./alerts";
 import { inHostOk, LabContext, Scenario } from "./context";
 
-/** shop-health runs minutely: one run plus delivery retries must fit in here. */
-const ALERT_WAIT_MS = 150_000;
 const FILL_FILE = `${DATA_DISK_MOUNT}/lab-fill`;
-
-/** Alert texts the sink received since record number `from` (Slack's `text`, else the raw body). */
-function alertTexts(ctx: LabContext, from: number): { at: number; text: string }[] {
-  return sinkRecords(ctx.names)
-    .slice(from)
-    .filter((r) => r.path?.startsWith("/hook/"))
-    .map((r) => {
-      let text = r.body;
-      try {
-        const body = JSON.parse(r.body) as { text?: string; summary?: string; payload?: { summary?: string } };
-        text = body.text ?? body.payload?.summary ?? body.summary ?? r.body;
-      } catch {
-        // not JSON: keep the raw body
-      }
-      return { at: Date.parse(r.at), text };
-    });
-}
-
-async function waitForAlert(ctx: LabContext, from: number, what: string, match: (text: string) => boolean): Promise<number> {
-  const deadline = Date.now() + ALERT_WAIT_MS;
-  while (Date.now() < deadline) {
-    const hit = alertTexts(ctx, from).find((a) => match(a.text));
-    if (hit) return hit.at;
-    await sleep(1000);
-  }
-  const seen = alertTexts(ctx, from).map((a) => a.text);
-  throw new Error(`no ${what} alert reached the webhook sink within ${ALERT_WAIT_MS / 1000} s; it received: ${seen.length ? seen.join(" | ") : "nothing"}`);
-}
 
 /**
  * 9. HW-3, HW-4, HW-5: a disk pushed over its threshold (fallocate on the lab's data disk) and
