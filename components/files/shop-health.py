@@ -199,7 +199,7 @@ def check_connections(cfg, metrics):
         return []
     names = ("Threads_connected", "Max_used_connections", "Connection_errors_max_connections", "Slow_queries")
     try:
-        limit_now = int(mysql(cfg, "SELECT @@max_connections").strip())
+        limit_now, slow_log = (int(v) for v in mysql(cfg, "SELECT @@max_connections, @@slow_query_log").split())
         rows = mysql(cfg, f"SHOW GLOBAL STATUS WHERE Variable_name IN ({', '.join(repr(n) for n in names)})")
         status = {k: int(v) for k, v in (line.split("\t", 1) for line in rows.splitlines() if "\t" in line)}
         connected, peak, refused, slow = (status[n] for n in names)
@@ -209,9 +209,10 @@ def check_connections(cfg, metrics):
     metrics.append(("shop_mariadb_max_connections", {}, limit_now))
     metrics.append(("shop_mariadb_connections_refused_total", {}, refused))
     metrics.append(("shop_mariadb_slow_queries_total", {}, slow))
+    metrics.append(("shop_mariadb_slow_query_log_enabled", {}, slow_log))
     percent = round(100 * connected / limit_now, 1)
     threshold = cfg["thresholds"]["connectionsPercent"]
-    summary = f"MariaDB {connected} of {limit_now} connections ({percent}%; peak {peak}, refused at the limit {refused}, slow queries {slow} since start)"
+    summary = f"MariaDB {connected} of {limit_now} connections ({percent}%; peak {peak}, refused at the limit {refused}, slow queries {slow} since start, slow query log {'on' if slow_log else 'off'})"
     return [item("connections", "warning" if percent >= threshold else "ok", summary, percent, threshold)]
 
 
@@ -300,14 +301,9 @@ def check_php_fpm(cfg, metrics):
 def redis_info(instance, secrets):
     """INFO of one local Redis instance as a dict (the bulk reply's `key:value` lines)."""
     with socket.create_connection(("127.0.0.1", instance["port"]), timeout=5) as sock:
-        reader = sock.makefile("rb")
         if secrets.get(instance["passwordEnv"]):
             redis_command(sock, "AUTH", secrets[instance["passwordEnv"]])
-        sock.sendall(b"*1\r\n$4\r\nINFO\r\n")
-        head = reader.readline().decode().strip()
-        if not head.startswith("$"):
-            raise OSError(f"redis: {head.lstrip('-')}")
-        body = reader.read(int(head[1:]) + 2).decode()
+        body = redis_bulk(sock, "INFO") or ""
     return dict(line.split(":", 1) for line in body.splitlines() if ":" in line and not line.startswith("#"))
 
 
@@ -480,6 +476,57 @@ def redis_command(sock, *args):
     return reply
 
 
+def redis_bulk(sock, *args):
+    """One RESP command whose reply is a bulk string: its text, or None for a missing key."""
+    reader = sock.makefile("rb")
+    sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args))
+    head = reader.readline().decode().strip()
+    if head.startswith("-") or not head.startswith("$"):
+        raise OSError(f"redis: {head.lstrip('-')}")
+    return None if head == "$-1" else reader.read(int(head[1:]) + 2)[:-2].decode()
+
+
+def lease_connection(cfg, secrets):
+    """A socket on the shared Redis of the outside-in leases, authenticated, on their database."""
+    lease = cfg["outsideIn"]["lease"]
+    sock = socket.create_connection((lease["host"], lease["port"]), timeout=5)
+    try:
+        if secrets.get(lease["passwordEnv"]):
+            redis_command(sock, "AUTH", secrets[lease["passwordEnv"]])
+        redis_command(sock, "SELECT", str(lease["db"]))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+# What the alerting node last sent per outside-in item and webhook, shared in the leases' Redis:
+# after a handover the new alerting node knows what its predecessor sent, so a failure sent by
+# rank 2 while rank 1 was away is resolved by rank 1, once, and is never resolved twice.
+SHARED_SENT_KEY = "shop:outside-in:sent"
+
+
+def adopt_shared_sent(cfg, secrets, state):
+    try:
+        with lease_connection(cfg, secrets) as sock:
+            shared = json.loads(redis_bulk(sock, "GET", SHARED_SENT_KEY) or "{}")
+    except (OSError, ValueError) as e:
+        print(f"shop-health: outside-in shared state: {e}; this node's own state stands", file=sys.stderr)
+        return
+    for key, sent in shared.items():
+        if key.startswith("outside_in:") and isinstance(sent, dict):
+            state.setdefault(key, {"status": "ok", "since": int(time.time()), "sent": {}, "group": "outside_in"})["sent"] = sent
+
+
+def publish_shared_sent(cfg, secrets, state):
+    shared = {key: record["sent"] for key, record in state.items() if record.get("group") == "outside_in"}
+    try:
+        with lease_connection(cfg, secrets) as sock:
+            redis_command(sock, "SET", SHARED_SENT_KEY, json.dumps(shared, sort_keys=True))
+    except OSError as e:
+        print(f"shop-health: outside-in shared state: {e}", file=sys.stderr)
+
+
 def outside_in_alerting(cfg, secrets):
     """Exactly one app node alerts outside-in failures: the lowest rank alive. Each node renews
     its lease in the shared Redis every run; a node alerts when no lower rank holds one. When Redis
@@ -489,10 +536,7 @@ def outside_in_alerting(cfg, secrets):
         return False
     lease = out["lease"]
     try:
-        with socket.create_connection((lease["host"], lease["port"]), timeout=5) as sock:
-            if secrets.get(lease["passwordEnv"]):
-                redis_command(sock, "AUTH", secrets[lease["passwordEnv"]])
-            redis_command(sock, "SELECT", str(lease["db"]))
+        with lease_connection(cfg, secrets) as sock:
             redis_command(sock, "SET", f"shop:outside-in:alive:{out['rank']}", cfg["host"], "EX", str(lease["ttlSeconds"]))
             return all(redis_command(sock, "EXISTS", f"shop:outside-in:alive:{r}") == ":0" for r in range(1, out["rank"]))
     except OSError as e:
@@ -755,7 +799,11 @@ def main(argv):
                     state = json.load(f)
             except (FileNotFoundError, json.JSONDecodeError):
                 state = {}
+            if alerting:
+                adopt_shared_sent(cfg, secrets, state)
             sent, undelivered = notify(cfg, secrets, notified, state, now, () if alerting else ("outside_in",))
+            if alerting:
+                publish_shared_sent(cfg, secrets, state)
             write_atomic(state_file, json.dumps(state, indent=1, sort_keys=True), 0o600)
         metrics.append(("shop_health_alerts_sent", {}, sent))
         metrics.append(("shop_health_alerts_undelivered", {}, undelivered))

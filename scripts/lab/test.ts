@@ -9,6 +9,7 @@ import { backupScenario } from "./scenarios/backup";
 import { day2Scenario } from "./scenarios/day2";
 import { monitoringScenario } from "./scenarios/monitoring";
 import { appHealthScenario } from "./scenarios/appHealth";
+import { outsideInScenario } from "./scenarios/outsideIn";
 import { usersScenario } from "./scenarios/users";
 import { reseedScenario } from "./scenarios/reseed";
 import { dbFailoverScenario } from "./scenarios/dbFailover";
@@ -32,6 +33,7 @@ export const scenarios: Scenario[] = [
   backupScenario,
   monitoringScenario,
   appHealthScenario,
+  outsideInScenario,
   day2Scenario,
   reseedScenario,
   statusScenario,

@@ -170,7 +170,7 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     assert.match(health(primary, "database").stdout, /^ok +database: MariaDB [0-9.]+, primary, writable, GTID [0-9-]+$/m);
     // Connections against the rendered max_connections, read from the server itself.
     const maxConnections = primary.sql("SELECT @@max_connections");
-    assert.match(health(primary, "connections").stdout, new RegExp(`^ok +connections: MariaDB \\d+ of ${maxConnections} connections \\([0-9.]+%; peak \\d+, refused at the limit 0, slow queries \\d+ since start\\)$`, "m"));
+    assert.match(health(primary, "connections").stdout, new RegExp(`^ok +connections: MariaDB \\d+ of ${maxConnections} connections \\([0-9.]+%; peak \\d+, refused at the limit 0, slow queries \\d+ since start, slow query log (on|off)\\)$`, "m"));
   });
 
   await t.test("shop-health on the primary reads Shopware's queue and scheduled tasks: a backlog warns, a stale message or an overdue task is critical, work clears them", (st) => {

@@ -38,8 +38,11 @@ export function labEdge(names: LabNames, spec: ShopSpec, topo: LabTopology): Lab
   return existingLabEdge(names, topo);
 }
 
+/** Ends the /etc/hosts line pointHostAtEdge writes, so a scenario can find and remove it. */
+export const EDGE_HOSTS_MARK = "# shop lab: Cloudflare edge stand-in";
+
 /** On a booted host: the shop's names point at the edge, and the lab CA is trusted. */
 export function pointHostAtEdge(names: LabNames, host: string, spec: ShopSpec, edge: LabEdge): void {
-  inHost(names, host, ["sh", "-c", "cat >> /etc/hosts"], { input: `${edge.address} ${spec.hostnames.join(" ")} # shop lab: Cloudflare edge stand-in\n` });
+  inHost(names, host, ["sh", "-c", "cat >> /etc/hosts"], { input: `${edge.address} ${spec.hostnames.join(" ")} ${EDGE_HOSTS_MARK}\n` });
   inHost(names, host, ["sh", "-c", "cat > /usr/local/share/ca-certificates/shop-lab-edge.crt && update-ca-certificates >/dev/null"], { input: fs.readFileSync(edge.caCert, "utf8") });
 }
