@@ -1,5 +1,5 @@
 import { HEALTH_CHECK_PATH } from "../config";
-import { appNodes, dbReplicas } from "../config";
+import { appNodes, CHECKLY_FREE_RUNS_PER_MONTH, checklyRunsPerMonth, dbReplicas } from "../config";
 import { storageQuota } from "./cost";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, labelsOf, ofType, str, T } from "./resources";
@@ -164,13 +164,33 @@ function heartbeatJudgement(ctx: Parameters<ChecklistRule["stack"]>[0]): Judgeme
   };
 }
 
+/** Checkly's declared checks (monitoring.checkly): where from, how often, which webhooks they alert. */
+function checklyEvidence(ctx: Parameters<ChecklistRule["stack"]>[0], external: Judgement): Localized[] {
+  const config = ctx.spec.monitoring.checkly;
+  const checks = ofType(ctx, T.checklyCheck);
+  const channels = ofType(ctx, T.checklyAlertChannel);
+  if (!config) return [l("Checkly checks: off (shop:monitoring.checkly)", "Checkly-Prüfungen: aus (shop:monitoring.checkly)")];
+  if (!checks.length) external.problems.push({ message: l("monitoring.checkly is set but no Checkly check is declared", "monitoring.checkly ist gesetzt, aber keine Checkly-Prüfung ist deklariert") });
+  if (ctx.spec.monitoring.webhooks.length && channels.length < ctx.spec.monitoring.webhooks.length)
+    external.problems.push({ message: l("a stack webhook has no Checkly alert channel", "ein Webhook des Stacks hat keinen Checkly-Alarmkanal") });
+  const runs = checklyRunsPerMonth(config);
+  return checks.map((c) => {
+    const url = str((c.inputs.request as { url?: unknown } | undefined)?.url);
+    const where = Array.isArray(c.inputs.locations) ? c.inputs.locations.map(str).join(", ") : str(c.inputs.locations);
+    return l(
+      `Checkly: ${url} every ${str(c.inputs.frequency)} min from ${where}, ${runs} runs a month (free plan: ${CHECKLY_FREE_RUNS_PER_MONTH}), alerting ${channels.length} webhook(s)`,
+      `Checkly: ${url} alle ${str(c.inputs.frequency)} min aus ${where}, ${runs} Läufe im Monat (kostenloser Tarif: ${CHECKLY_FREE_RUNS_PER_MONTH}), alarmiert ${channels.length} Webhook(s)`,
+    );
+  });
+}
+
 export const shopMonitoring: ChecklistRule = {
   id: "HW-3",
   title: { en: "Shop monitoring", de: "Shop-Monitoring" },
   level: "mandatory",
   fix: {
-    en: "Add at least one alert webhook (shop:monitoring.webhooks) and keep shop-health on every host; for multi-region checks set shop:monitoring.cloudflareHealthchecks.",
-    de: "Mindestens einen Alarm-Webhook eintragen (shop:monitoring.webhooks) und shop-health auf jedem Host behalten; für Multi-Region-Checks shop:monitoring.cloudflareHealthchecks setzen.",
+    en: "Add at least one alert webhook (shop:monitoring.webhooks) and keep shop-health on every host; for checks from several public locations set shop:monitoring.checkly (free plan) or shop:monitoring.cloudflareHealthchecks (paid plan).",
+    de: "Mindestens einen Alarm-Webhook eintragen (shop:monitoring.webhooks) und shop-health auf jedem Host behalten; für Prüfungen von mehreren öffentlichen Standorten shop:monitoring.checkly (kostenloser Tarif) oder shop:monitoring.cloudflareHealthchecks (kostenpflichtiger Tarif) setzen.",
   },
   stack(ctx) {
     const external: Judgement = { evidence: [], problems: [] };
@@ -206,6 +226,7 @@ export const shopMonitoring: ChecklistRule = {
           "externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks ist false; braucht einen kostenpflichtigen Cloudflare-Tarif)",
         ),
       );
+    external.evidence.push(...checklyEvidence(ctx, external));
     const outsideIn = onHostOutsideIn(ctx);
     external.evidence.push(...outsideIn);
     if (!outsideIn.length && !ctx.spec.monitoring.cloudflareHealthchecks)

@@ -19,6 +19,8 @@ export const T = {
   ruleset: "cloudflare:index/ruleset:Ruleset",
   healthcheck: "cloudflare:index/healthcheck:Healthcheck",
   notificationPolicy: "cloudflare:index/notificationPolicy:NotificationPolicy",
+  checklyCheck: "checkly:index/check:Check",
+  checklyAlertChannel: "checkly:index/alertChannel:AlertChannel",
   command: "command:remote:Command",
   copyToRemote: "command:remote:CopyToRemote",
 } as const;

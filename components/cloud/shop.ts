@@ -7,6 +7,7 @@ import { ShopDns } from "./dns";
 import { ShopFirewalls } from "./firewall";
 import { ShopLoadBalancer } from "./loadBalancer";
 import { ShopMonitoring } from "./monitoring";
+import { ShopChecklyChecks } from "./checkly";
 import { ShopNetwork } from "./network";
 import { ShopNodes } from "./nodes";
 import { OriginCertificate } from "./originCertificate";
@@ -40,6 +41,7 @@ export class ShopHosting extends pulumi.ComponentResource {
   readonly secrets: ShopSecrets;
   readonly backups: ShopBackups;
   readonly monitoring: ShopMonitoring;
+  readonly checkly: ShopChecklyChecks;
   readonly converge: HostConverge[];
   readonly hosts: HostOutput[];
   readonly urls: string[];
@@ -64,6 +66,7 @@ export class ShopHosting extends pulumi.ComponentResource {
     this.secrets = new ShopSecrets(`${name}-secrets`, { spec }, child);
     this.backups = new ShopBackups(`${name}-backups`, { spec }, child);
     this.monitoring = new ShopMonitoring(`${name}-monitoring`, { spec }, child);
+    this.checkly = new ShopChecklyChecks(`${name}-checkly`, { spec }, child);
     // Per-host secrets from other concerns, by host name (backups: each host's Storage Box subaccount).
     const hostSecrets: Record<string, SecretMap> = Object.fromEntries(spec.nodes.map((n) => [n.name, this.backups.hostSecrets(n.name)]));
     this.converge = convergeHosts(

@@ -78,3 +78,22 @@ export const NGINX_CLIENT_MAX_BODY_MB = 128;
 
 /** Shopware's own health endpoint (6.5.5+): 200, empty body, no auth. */
 export const HEALTH_CHECK_PATH = "/api/_info/health-check";
+
+/**
+ * Checkly's public check locations (AWS region codes) and the frequencies an API check may run
+ * at, in minutes (checklyhq.com docs, "Global locations" and "Check frequency").
+ */
+export const CHECKLY_LOCATIONS = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
+  "me-south-1", "af-south-1", "ap-south-1", "ap-east-1", "ap-southeast-1", "ap-southeast-2",
+  "ap-southeast-3", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+] as const;
+export const CHECKLY_FREQUENCIES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440] as const;
+/** API check runs a month on Checkly's free (Hobby) plan. */
+export const CHECKLY_FREE_RUNS_PER_MONTH = 10_000;
+
+/** Runs a month of one API check from `locations` every `frequencyMinutes` (a 30-day month). */
+export function checklyRunsPerMonth(c: { locations: readonly string[]; frequencyMinutes: number }): number {
+  return Math.ceil((c.locations.length * 30 * 24 * 60) / c.frequencyMinutes);
+}

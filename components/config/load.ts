@@ -11,7 +11,7 @@ import type { ShopSpec } from "./types";
 
 export const PROJECT = "shop";
 /** Provider settings may sit in a stack file next to ours; they are not part of the spec. */
-const foreignNamespaces = ["hcloud", "cloudflare", "command", "tls", "random", "pulumi"];
+const foreignNamespaces = ["hcloud", "cloudflare", "checkly", "command", "tls", "random", "pulumi"];
 
 export interface LoadedSpec {
   spec: ShopSpec;

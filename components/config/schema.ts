@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { images, loadBalancerTypes, networkZoneOf, serverTypes, storageBoxTypes } from "./catalog";
+import { CHECKLY_FREQUENCIES, CHECKLY_LOCATIONS, images, loadBalancerTypes, networkZoneOf, serverTypes, storageBoxTypes } from "./catalog";
 import { calendarProblem } from "./calendar";
 import { isAlignedCidr, isCidr, isIp, isPublicIp, isWorldOpen } from "./net";
 import { SecretString } from "./secret";
@@ -249,6 +249,16 @@ export const stackConfigSchema = z.strictObject({
       /** Dead-man's switch (required): healthchecks-style URL; every host pings /start, then the URL or /fail, each minute. */
       heartbeatUrl: secretValue.optional(),
       cloudflareHealthchecks: z.boolean().default(false),
+      /** Checkly API checks of the health endpoint from several public locations (free plan); credentials are the provider's checkly:apiKey and checkly:accountId. */
+      checkly: z
+        .strictObject({
+          locations: z.array(z.enum(CHECKLY_LOCATIONS)).min(1).max(6).default(["eu-central-1", "eu-west-1"]),
+          frequencyMinutes: z
+            .number()
+            .refine((v) => (CHECKLY_FREQUENCIES as readonly number[]).includes(v), { error: `one of Checkly's frequencies: ${CHECKLY_FREQUENCIES.join(", ")} minutes` })
+            .default(10),
+        })
+        .optional(),
       thresholds: z
         .strictObject({
           load1PerCore: z.number().positive().max(50).default(4),

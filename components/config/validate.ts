@@ -1,5 +1,5 @@
 import type { core } from "zod";
-import { AUTOMATION_USER, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
+import { AUTOMATION_USER, CHECKLY_FREE_RUNS_PER_MONTH, checklyRunsPerMonth, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
 import { incompatibility, supportedCombinations } from "./compat";
 import { databaseNodeNames } from "./derive";
 import { lifecycleWarnings } from "./lifecycle";
@@ -107,6 +107,11 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
   if (hc.timeout > hc.interval) problems.add(["loadBalancer", "healthCheck", "timeout"], `at most the interval (${hc.interval} s)`);
   const failover = hc.interval * hc.retries + hc.timeout;
   if (failover > 15) warnings.push(`loadBalancer.healthCheck: a dead node stays in rotation up to ${failover} s (default target ≤ 15 s)`);
+  const checkly = config.monitoring.checkly;
+  if (checkly && checklyRunsPerMonth(checkly) > CHECKLY_FREE_RUNS_PER_MONTH)
+    warnings.push(
+      `monitoring.checkly: ${checklyRunsPerMonth(checkly)} API check runs a month (${checkly.locations.length} locations every ${checkly.frequencyMinutes} min) exceed Checkly's free plan (${CHECKLY_FREE_RUNS_PER_MONTH}): fewer locations or a longer interval stay free`,
+    );
 
   const appCount = config.appNodes;
   if (config.profile === "small" && appCount !== undefined && appCount !== 2)

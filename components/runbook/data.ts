@@ -70,6 +70,7 @@ export interface RunbookData {
     backupHeartbeat: boolean;
     monitoringHeartbeat: boolean;
     cloudflareHealthchecks: boolean;
+    checkly: { locations: string[]; frequencyMinutes: number } | null;
   };
   /** The Shopware release every app node serves, and the user PHP runs as. */
   shop: { current: string; user: string; phpFpmUnit: string };
@@ -168,6 +169,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       backupHeartbeat: spec.backup.heartbeatUrl !== undefined,
       monitoringHeartbeat: spec.monitoring.heartbeatUrl !== undefined,
       cloudflareHealthchecks: spec.monitoring.cloudflareHealthchecks,
+      checkly: spec.monitoring.checkly ? { locations: [...spec.monitoring.checkly.locations], frequencyMinutes: spec.monitoring.checkly.frequencyMinutes } : null,
     },
     shop: { current: SHOP_CURRENT, user: "www-data", phpFpmUnit: `php${spec.os.php}-fpm.service` },
     deploy: { order: apps.map((n) => n.name), schedulerHost: apps.find((n) => n.scheduler)?.name ?? apps[0].name },

@@ -56,6 +56,10 @@ const text = {
       `Backup heartbeat: ${backup ? "set (every backup pings it; a missing ping alerts there)" : "not set"}. Monitoring heartbeat (dead-man's switch): ${monitoring ? "set. Every host pings it each minute; an alert from the heartbeat service means no host has reported for its grace time: every host is down or unreachable from outside, or shop-health stopped everywhere (check Hetzner's console first, then \`systemctl status shop-health.timer\`); a /fail ping means an alert could not be delivered to a webhook, so check the webhooks" : "not set: nothing notices when every host is gone (HW-3 fails)"}.`,
     cloudflare: (on: boolean) =>
       on ? "Cloudflare Health Checks probe the shop from several regions and alert through Cloudflare Notifications." : "External multi-region checks: off (shop:monitoring.cloudflareHealthchecks; needs a paid Cloudflare plan).",
+    checkly: (c: { locations: string[]; frequencyMinutes: number } | null) =>
+      c
+        ? `Checkly checks the health endpoint every ${c.frequencyMinutes} min from ${c.locations.join(", ")} and alerts the same webhooks after two failed runs (the check's result link is in the alert). A Checkly alert with no shop-health alert means the path from outside is broken (DNS, Cloudflare, certificate), not the hosts.`
+        : "Checkly checks: off (shop:monitoring.checkly).",
     maintenance: "## Maintenance mode",
     maintenanceIntro: (app: string) => `Shopware's maintenance mode applies to every sales channel; run it on one app node (${app}), the setting is in the shared database:`,
     maintenanceOn: "# on",
@@ -199,6 +203,10 @@ const text = {
       on
         ? "Cloudflare Health Checks prüfen den Shop aus mehreren Regionen und alarmieren über Cloudflare Notifications."
         : "Externe Prüfungen aus mehreren Regionen: aus (shop:monitoring.cloudflareHealthchecks; braucht einen kostenpflichtigen Cloudflare-Tarif).",
+    checkly: (c: { locations: string[]; frequencyMinutes: number } | null) =>
+      c
+        ? `Checkly prüft den Health-Endpunkt alle ${c.frequencyMinutes} min aus ${c.locations.join(", ")} und alarmiert dieselben Webhooks nach zwei fehlgeschlagenen Läufen (der Ergebnis-Link steht im Alarm). Ein Checkly-Alarm ohne shop-health-Alarm heißt: der Weg von außen ist gestört (DNS, Cloudflare, Zertifikat), nicht die Hosts.`
+        : "Checkly-Prüfungen: aus (shop:monitoring.checkly).",
     maintenance: "## Wartungsmodus",
     maintenanceIntro: (app: string) => `Der Wartungsmodus von Shopware gilt für alle Verkaufskanäle; auf einem App-Knoten (${app}) ausführen, die Einstellung liegt in der gemeinsamen Datenbank:`,
     maintenanceOn: "# einschalten",
@@ -383,6 +391,7 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.heartbeat(d.alerts.backupHeartbeat, d.alerts.monitoringHeartbeat),
     t.cloudflare(d.alerts.cloudflareHealthchecks),
+    t.checkly(d.alerts.checkly),
     "",
     t.appAlerts(primary.name, d.deploy.schedulerHost),
     "",
