@@ -93,6 +93,7 @@ test("shop-health: one firing and one resolved alert per item and webhook format
     cfg.certFiles = [certFile];
     cfg.retryDelaySeconds = 0.2;
     cfg.outsideIn = null; // test/e2e/outside-in.test.ts covers the public-path probes
+    cfg.phpFpm = null; // test/e2e/web.test.ts reads a real pool's status page
 
     fs.writeFileSync(path.join(etc, "health.json"), JSON.stringify(cfg));
     return cfg;
