@@ -467,9 +467,14 @@ def check_outside_in(cfg, metrics):
     return items
 
 
+def resp_request(*args):
+    """A command in Redis's wire format (RESP): an array of bulk strings."""
+    return f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args)
+
+
 def redis_command(sock, *args):
     """One RESP command; the reply's first line (enough for AUTH, SELECT, SET, EXISTS)."""
-    sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args))
+    sock.sendall(resp_request(*args))
     reply = sock.makefile("rb").readline().decode().strip()
     if reply.startswith("-"):
         raise OSError(f"redis: {reply[1:]}")
@@ -479,7 +484,7 @@ def redis_command(sock, *args):
 def redis_bulk(sock, *args):
     """One RESP command whose reply is a bulk string: its text, or None for a missing key."""
     reader = sock.makefile("rb")
-    sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args))
+    sock.sendall(resp_request(*args))
     head = reader.readline().decode().strip()
     if head.startswith("-") or not head.startswith("$"):
         raise OSError(f"redis: {head.lstrip('-')}")
@@ -506,7 +511,7 @@ def lease_connection(cfg, secrets):
 SHARED_SENT_KEY = "shop:outside-in:sent"
 
 
-def adopt_shared_sent(cfg, secrets, state):
+def adopt_shared_sent(cfg, secrets, state, now):
     try:
         with lease_connection(cfg, secrets) as sock:
             shared = json.loads(redis_bulk(sock, "GET", SHARED_SENT_KEY) or "{}")
@@ -515,7 +520,7 @@ def adopt_shared_sent(cfg, secrets, state):
         return
     for key, sent in shared.items():
         if key.startswith("outside_in:") and isinstance(sent, dict):
-            state.setdefault(key, {"status": "ok", "since": int(time.time()), "sent": {}, "group": "outside_in"})["sent"] = sent
+            state.setdefault(key, {"status": "ok", "since": now, "sent": {}, "group": "outside_in"})["sent"] = sent
 
 
 def publish_shared_sent(cfg, secrets, state):
@@ -800,7 +805,7 @@ def main(argv):
             except (FileNotFoundError, json.JSONDecodeError):
                 state = {}
             if alerting:
-                adopt_shared_sent(cfg, secrets, state)
+                adopt_shared_sent(cfg, secrets, state, now)
             sent, undelivered = notify(cfg, secrets, notified, state, now, () if alerting else ("outside_in",))
             if alerting:
                 publish_shared_sent(cfg, secrets, state)

@@ -161,7 +161,7 @@ test("refused before anything is asked: a cutover of a stack already on lb, a ro
 
 test("cutover records are read as untrusted: a record out of shape is skipped, never quoted", (t) => {
   const dir = tempDir(t);
-  const good: CutoverRecord = { stack: "demo", at: "2026-12-01T10:00:00.000Z", from: OLD_HOST, to: "lb", ok: true, applySeconds: 2, switchedAfter: 3, switchedAfterApply: 1, perResolver: [{ resolver: "1.1.1.1", switchedAfter: 3, samples: 9 }], lastOld: null };
+  const good: CutoverRecord = { stack: "demo", at: "2026-12-01T10:00:00.000Z", from: OLD_HOST, to: "lb", ok: true, applySeconds: 2, switchedAfter: 3, perResolver: [{ resolver: "1.1.1.1", switchedAfter: 3, samples: 9 }], lastOld: null };
   writeCutoverRecord(dir, good);
   fs.writeFileSync(path.join(dir, "2026-12-02T10-00-00Z.json"), JSON.stringify({ ...good, at: "2026-12-02T10:00:00.000Z", from: "../../etc/passwd" }));
   fs.writeFileSync(path.join(dir, "2026-12-03T10-00-00Z.json"), "{not json");
@@ -190,7 +190,7 @@ test("fetchShop reads the status and X-Served-By of a real HTTP answer, with the
 test("the audit's OPS-4 quotes the newest switch with its time per resolver; one that did not complete, or a stack file that disagrees with it, fails", (t) => {
   const spec = demoSpec();
   const dir = tempDir(t);
-  const base: CutoverRecord = { stack: "demo", at: "2026-12-01T10:00:00.000Z", from: OLD_HOST, to: "lb", ok: true, applySeconds: 2, switchedAfter: 3.4, switchedAfterApply: 1.4, perResolver: [{ resolver: "1.1.1.1", switchedAfter: 3.4, samples: 9 }, { resolver: "8.8.8.8", switchedAfter: 2.1, samples: 9 }], lastOld: null };
+  const base: CutoverRecord = { stack: "demo", at: "2026-12-01T10:00:00.000Z", from: OLD_HOST, to: "lb", ok: true, applySeconds: 2, switchedAfter: 3.4, perResolver: [{ resolver: "1.1.1.1", switchedAfter: 3.4, samples: 9 }, { resolver: "8.8.8.8", switchedAfter: 2.1, samples: 9 }], lastOld: null };
   const ops4 = () => row(evaluateChecklist({ ...contextOf(demoPlan().resources, spec), ...stackRecords(dir, spec) }), "OPS-4");
   assert.doesNotMatch(ops4().evidence.map((e) => e.en).join("\n"), /last switch/, "no record: nothing quoted");
   writeCutoverRecord(path.join(dir, "cutover"), base);

@@ -15,7 +15,6 @@ export interface CutoverRecord {
   applySeconds: number;
   /** Seconds from the flip until every resolver answered from `to` (null: not within the watch). */
   switchedAfter: number | null;
-  switchedAfterApply: number | null;
   perResolver: ResolverSwitch[];
   lastOld: { resolver: string; t: number; what: string } | null;
   applyError?: string;

@@ -133,7 +133,6 @@ export async function cutover(ctx: CutoverContext, opts: CutoverOptions): Promis
     ok,
     applySeconds,
     switchedAfter: summary.switchedAfter,
-    switchedAfterApply: summary.switchedAfter === null ? null : Math.max(0, summary.switchedAfter - applySeconds),
     perResolver: summary.perResolver,
     lastOld: summary.lastOld,
     ...(applyError ? { applyError } : {}),
@@ -147,7 +146,7 @@ function summaryLines(r: CutoverRecord, s: SwitchSummary, opts: CutoverOptions):
   const back = opts.rollback ? `npm run cutover -- --stack ${r.stack}` : `npm run cutover -- --stack ${r.stack} --rollback`;
   return [
     r.ok
-      ? `${what} done: every answer through ${s.perResolver.length} resolvers comes from ${r.to} ${secs(r.switchedAfter!)} after the flip (the apply took ${secs(r.applySeconds)}; ${secs(r.switchedAfterApply!)} after it)`
+      ? `${what} done: every answer through ${s.perResolver.length} resolvers comes from ${r.to} ${secs(r.switchedAfter!)} after the flip (the apply took ${secs(r.applySeconds)}; ${secs(Math.max(0, r.switchedAfter! - r.applySeconds))} after it)`
       : `${what} NOT done: ${r.applyError ? `the apply failed (${r.applyError})` : `not every resolver answered from ${r.to} within the watch`}; the stack file says ${r.to}; to go back: ${back}`,
     ...s.perResolver.map((p) => `  ${p.resolver}: ${p.switchedAfter === null ? "not switched" : `switched after ${secs(p.switchedAfter)}`} (${p.samples} polls)`),
     s.lastOld ? `last old answer: ${s.lastOld.resolver} at +${secs(s.lastOld.t)}: ${s.lastOld.what}` : "no old answer was seen",
