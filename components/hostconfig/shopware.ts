@@ -105,6 +105,13 @@ export function workerUnits(node: NodeSpec): string[] {
   return ["shop-consumer@*.service", ...(node.scheduler ? [SCHEDULER_UNIT] : [])];
 }
 
+/** The worker units this node runs, each by name: what an operator stops and starts around a live restore. */
+export function workerUnitNames(node: NodeSpec): string[] {
+  if (!node.roles.includes("app")) return [];
+  const consumers = Array.from({ length: consumerCount(node) }, (_, i) => `shop-consumer@${i + 1}.service`);
+  return node.scheduler ? [...consumers, SCHEDULER_UNIT] : consumers;
+}
+
 const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
   path: `${SHOP_SHARED}/.env.local`,
   mode: "0640",
@@ -129,7 +136,6 @@ function shopLogTmpfiles(): string {
 
 export const shopware: BundleRenderer = (spec, node) => {
   if (!node.roles.includes("app")) return [];
-  const consumers = Array.from({ length: consumerCount(node) }, (_, i) => `shop-consumer@${i + 1}.service`);
   return [
     envLocalFile(spec, node),
     // Symfony compiles this into the release's container cache: a change takes effect with the
@@ -144,7 +150,7 @@ export const shopware: BundleRenderer = (spec, node) => {
     { path: "/etc/systemd/system/shop-consumer@.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-consumer@.service"), restarts: ["shop-consumer@*.service"] },
     { path: "/etc/systemd/system/shop-scheduler.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-scheduler.service"), restarts: node.scheduler ? [SCHEDULER_UNIT] : [] },
     // D8: consumers on every app node, the scheduler on exactly one; a moved scheduler stops here.
-    unitListFile("shopware", node.scheduler ? [...consumers, SCHEDULER_UNIT] : consumers, node.scheduler ? [] : [SCHEDULER_UNIT]),
+    unitListFile("shopware", workerUnitNames(node), node.scheduler ? [] : [SCHEDULER_UNIT]),
     // Shopware writes its logs under shared/var/log and removes none of them:
     // systemd-tmpfiles-clean.timer (daily) deletes those untouched for SHOP_LOG_DAYS.
     { path: "/etc/tmpfiles.d/shop-var-log.conf", mode: "0644", owner: "root:root", content: shopLogTmpfiles() },

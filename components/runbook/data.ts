@@ -2,7 +2,7 @@ import { AUTOMATION_USER } from "../config";
 import { dbDumpHost } from "../hostconfig/backup";
 import { renderHostBundle } from "../hostconfig/bundle";
 import type { BundleFile } from "../hostconfig/types";
-import { SHOP_CURRENT, SHOP_DB_NAME, SHOP_SHARED } from "../hostconfig/shopware";
+import { SHOP_CURRENT, SHOP_DB_NAME, SHOP_SHARED, workerUnitNames } from "../hostconfig/shopware";
 import { HEALTH_CHECK_PATH } from "../config";
 import { appNodes, dbPrimary, liveReplicas, ShopSpec } from "../config";
 
@@ -19,6 +19,8 @@ export interface RunbookHost {
   scheduler: boolean;
   /** The systemd units whose journal tells what the host's services did, as its bundle installs them. */
   logUnits: string[];
+  /** Shopware's worker units on this host, each by name (empty on DB nodes). */
+  workers: string[];
 }
 
 export interface HealthCheckFacts {
@@ -127,6 +129,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       rebootTime: n.rebootTime,
       scheduler: n.scheduler,
       logUnits: logUnitsOf(renderHostBundle(spec, n).files),
+      workers: workerUnitNames(n),
     })),
     loadBalancer: {
       name: spec.loadBalancer.name,

@@ -28,6 +28,16 @@ for (const stack of allStacks())
       for (const cidr of spec.sshCidrs) assert.ok(md.includes(cidr), `${lang} lacks SSH source ${cidr}`);
       assert.ok(md.includes(`Storage Box ${spec.backup.storageBoxType}`));
       assert.match(md, /shop-restore db --snapshot SNAPSHOT_ID --stdout' \| ssh \S+ 'sudo mariadb /);
+      // The live restore stops, by name, exactly the workers each app node's rendered unit list enables, and only around the load.
+      const load = md.indexOf("shop-restore db --snapshot SNAPSHOT_ID --stdout' |");
+      for (const n of spec.nodes.filter((x) => x.roles.includes("app"))) {
+        const list = renderHostBundle(spec, n).files.find((f) => f.path === "/etc/shop/units/shopware.list")!.content;
+        const workers = [...list.matchAll(/^enable (\S+)$/gm)].map((m) => m[1]).join(" ");
+        const host = data.hosts.find((h) => h.name === n.name)!;
+        const stop = md.indexOf(`ssh $ADMIN@${host.publicIpv4} 'sudo systemctl stop ${workers}'`);
+        const start = md.indexOf(`ssh $ADMIN@${host.publicIpv4} 'sudo systemctl start ${workers}'`, load);
+        assert.ok(stop >= 0 && stop < load && start > load, `${lang}: the live restore does not stop and start ${n.name}'s workers (${workers}) around the load`);
+      }
       assert.ok(md.includes(`npm run cutover -- --stack ${stack}\n`), `${lang}: the cutover`);
       assert.ok(md.includes(`npm run cutover -- --stack ${stack} --rollback`), `${lang}: the rollback`);
       assert.ok(md.includes(`npm run failover -- --stack ${stack}\``), `${lang}: the promotion`);

@@ -1,10 +1,9 @@
 import { dbPrimary } from "../../../components/config";
-import { monitoredServices } from "../../../components/hostconfig/health";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
 import { sleep } from "../proc";
 import { sinkRecords } from "../standins/sink";
 import { waitForAlert } from "./alerts";
-import { check, inHostOk, LabContext, Scenario } from "./context";
+import { appWorkers, check, inHostOk, LabContext, Scenario } from "./context";
 
 const MESSAGES = 1000;
 
@@ -24,8 +23,7 @@ export const appHealthScenario: Scenario = {
     const primary = dbPrimary(ctx.spec).name;
     const scheduler = ctx.topo.hosts.find((h) => h.node.scheduler)?.name;
     check(Boolean(scheduler), "the stack has no scheduler node");
-    // Exactly the consumer units the hosts run (a glob would miss units systemd has unloaded once stopped).
-    const consumers = ctx.topo.hosts.map((h) => ({ host: h.name, units: monitoredServices(ctx.spec, h.node).map((s) => s.unit).filter((u) => u.startsWith("shop-consumer@")) })).filter((c) => c.units.length);
+    const consumers = appWorkers(ctx).map((w) => ({ host: w.host, units: w.units.filter((u) => u.startsWith("shop-consumer@")) })).filter((c) => c.units.length);
     const apps = consumers.map((c) => c.host);
     const sql = (query: string) => inHostOk(ctx, primary, ["mariadb", "-N", "-B", SHOP_DB_NAME, "-e", query]).stdout.trim();
     const report = () => inHostOk(ctx, primary, ["shop-health", "--only", "shopware"]);

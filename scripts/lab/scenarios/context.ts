@@ -1,4 +1,5 @@
 import type { NodeRole } from "../../../components/config";
+import { workerUnitNames } from "../../../components/hostconfig/shopware";
 import { inHost } from "../hosts";
 import { httpRequest, HttpReply } from "../http";
 import type { LabNames } from "../paths";
@@ -44,4 +45,9 @@ export function inHostOk(ctx: LabContext, host: string, command: string[], timeo
 
 export function hostsWithRole(ctx: LabContext, role: NodeRole): string[] {
   return ctx.topo.hosts.filter((h) => h.node.roles.includes(role)).map((h) => h.name);
+}
+
+/** Shopware's workers per app node, each unit by name (a glob misses units systemd unloaded once stopped). */
+export function appWorkers(ctx: LabContext): { host: string; units: string[] }[] {
+  return ctx.topo.hosts.map((h) => ({ host: h.name, units: workerUnitNames(h.node) })).filter((w) => w.units.length);
 }
