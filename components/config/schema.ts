@@ -148,11 +148,18 @@ export const stackConfigSchema = z.strictObject({
   /** App node count; defaults by profile (small/standard: 2, large: 3). */
   appNodes: z.number().int().min(1).max(30).optional(),
   locations: z.array(locationName).min(1).max(3).default(["fsn1"]),
-  image: z.enum(Object.keys(images) as [string, ...string[]]).default("debian-12"),
+  /**
+   * Image and Shopware version have no default. Both were debian-12 / 6.6.10.4 until the table's
+   * current pair (debian-13, Shopware 6.7) became what new-customer writes: a changed image
+   * replaces every server, so a stack that relied on the old default says what it runs instead
+   * of silently getting the new one.
+   */
+  image: z.enum(Object.keys(images) as [string, ...string[]], {
+    error: (issue) => (issue.input === undefined ? `${Object.keys(images).join(" or ")}, stated in the stack file (required): a stack from before debian-13 runs debian-12, and a changed image replaces every server; npm run new-customer writes debian-13` : undefined),
+  }),
   shopwareVersion: z
-    .string()
-    .regex(/^6\.\d+\.\d+\.\d+$/, { error: "a full Shopware version such as 6.6.10.4" })
-    .default("6.6.10.4"),
+    .string({ error: (issue) => (issue.input === undefined ? "the Shopware version the shop runs, such as 6.7.13.0, stated in the stack file (required): a stack from before Shopware 6.7 runs 6.6.10.4 unless it says otherwise" : undefined) })
+    .regex(/^6\.\d+\.\d+\.\d+$/, { error: "a full Shopware version such as 6.6.10.4" }),
   serverTypes: z
     .strictObject({
       app: serverTypeName.default("ccx23"),

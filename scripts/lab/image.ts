@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
 import type { NodeSpec, ShopSpec } from "../../components/config";
+import { images } from "../../components/config/catalog";
 import { IMAGE_CACHE, PROJECT_ROOT, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
 
@@ -39,7 +40,10 @@ export function hostUnits(spec: ShopSpec, node: NodeSpec): string[] {
   return [...new Set(bootstrapPackages(spec, node).flatMap(unitsOf))].sort();
 }
 
-/** The Debian mirror of this machine's apt sources (one-line or deb822 format). */
+/**
+ * The Debian mirror of this machine's apt sources (one-line or deb822 format), found by the
+ * machine's own suite (bookworm); the same mirror serves every release the lab builds.
+ */
 export function debianMirror(): string {
   const files = ["/etc/apt/sources.list"];
   const dir = "/etc/apt/sources.list.d";
@@ -66,12 +70,15 @@ export interface ImageResult {
 /** The build steps build-image.sh shares with the validator root; part of the cache key like the script. */
 const CHROOT_BUILD_LIB = path.join(PROJECT_ROOT, "scripts", "lib", "chroot-build.sh");
 
-/** Builds the image unless one for the same package list and build script exists. */
+/** Builds the image of the stack's own release unless one for the same package list and build script exists. */
 export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageResult {
+  const suite = images[spec.image].codename;
   const packages = imagePackages(spec);
   const units = roleUnits(spec);
   const script = path.join(SH_DIR, "build-image.sh");
   const hash = createHash("sha256")
+    .update(suite)
+    .update("\0")
     .update(packages.join("\n"))
     .update("\0")
     .update(units.join("\n"))
@@ -80,22 +87,22 @@ export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageR
     .update(fs.readFileSync(CHROOT_BUILD_LIB))
     .digest("hex")
     .slice(0, 16);
-  const dir = path.join(IMAGE_CACHE, `bookworm-${hash}`);
+  const dir = path.join(IMAGE_CACHE, `${suite}-${hash}`);
   if (fs.existsSync(path.join(dir, "etc", "os-release"))) return { dir, built: false, seconds: 0 };
 
   fs.mkdirSync(IMAGE_CACHE, { recursive: true });
-  // Older images are of no further use: one image per cache keeps the disk bounded.
+  // Older images of this release are of no further use: one image per release keeps the disk bounded.
   for (const old of fs.readdirSync(IMAGE_CACHE)) {
-    if (old.startsWith("bookworm-") && !old.startsWith(`bookworm-${hash}`)) fs.rmSync(path.join(IMAGE_CACHE, old), { recursive: true, force: true });
+    if (old.startsWith(`${suite}-`) && !old.startsWith(`${suite}-${hash}`)) fs.rmSync(path.join(IMAGE_CACHE, old), { recursive: true, force: true });
   }
   const packagesFile = `${dir}.packages`;
   const unitsFile = `${dir}.units`;
   fs.writeFileSync(packagesFile, packages.join("\n") + "\n");
   fs.writeFileSync(unitsFile, units.join("\n") + "\n");
   const started = Date.now();
-  log(`image: building ${path.basename(dir)} (${packages.length} packages; a few minutes)`);
+  log(`image: building ${path.basename(dir)} (Debian ${suite}, ${packages.length} packages; a few minutes)`);
   try {
-    runLogged("bash", [script, dir, debianMirror(), packagesFile, unitsFile], { timeoutMs: 30 * 60_000, log });
+    runLogged("bash", [script, suite, dir, debianMirror(), packagesFile, unitsFile], { timeoutMs: 30 * 60_000, log });
   } finally {
     fs.rmSync(packagesFile, { force: true });
     fs.rmSync(unitsFile, { force: true });

@@ -50,6 +50,9 @@ export function readJson<T>(file: string): T {
 export function minimalRaw(): Record<string, unknown> {
   return {
     customer: "minimal-shop",
+    // What new-customer writes: image and Shopware version have no default.
+    image: "debian-13",
+    shopwareVersion: "6.7.13.0",
     domains: [{ zone: "minimal.de", zoneId: "0123456789abcdef0123456789abcdef" }],
     adminCidrs: ["198.51.100.1/32"],
     contacts: {

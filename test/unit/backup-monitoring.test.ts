@@ -74,7 +74,7 @@ test("health.json: services per role, replication role, webhooks by secret name 
   const spec = buildSpec(raw, { stack: "demo", today: TODAY }).spec;
   const byHost = Object.fromEntries(spec.nodes.map((n) => [n.name, healthConfig(spec, n)]));
   const app = byHost["demo-app-1"];
-  assert.deepEqual(app.services.slice(0, 2), [{ unit: "nginx.service" }, { unit: "php8.2-fpm.service" }]);
+  assert.deepEqual(app.services.slice(0, 2), [{ unit: "nginx.service" }, { unit: "php8.4-fpm.service" }]);
   assert.ok(app.services.some((s) => s.unit === "shop-consumer@1.service" && s.ifPathExists === "/var/www/shop/current/bin/console"));
   assert.equal(app.replication, null);
   assert.equal(byHost["demo-db-1"].replication, "primary");

@@ -77,7 +77,7 @@ test("plan ends with what it wrote, the audit's one-line result and the next ste
   assert.doesNotMatch(r.stdout, /~ change {2}hcloud:index\/firewall:Firewall {2}shop-app-fw/, "the DB-only rule leaves the app firewall alone");
   assert.doesNotMatch(r.stdout, /~ change {2}hcloud:index\/server:Server/, "no Server input changes (D2)");
   const hostBlock = (host: string) => new RegExp(`^ {2}${host}:\\n((?: {4}[+~-] .*\\n)+)`, "m").exec(r.stdout)?.[1] ?? "";
-  assert.match(hostBlock("shop-app-1"), /~ \/etc\/php\/8\.2\/fpm\/conf\.d\/90-shop\.ini/);
+  assert.match(hostBlock("shop-app-1"), /~ \/etc\/php\/8\.4\/fpm\/conf\.d\/90-shop\.ini/);
   assert.match(hostBlock("shop-db-1"), /~ \/etc\/nftables\.conf/);
   assert.doesNotMatch(hostBlock("shop-db-1"), /90-shop\.ini/, "DB hosts get no PHP change");
   assert.match(hostBlock("shop-app-3"), /\+ user-data\.yaml/);

@@ -46,7 +46,7 @@ test("nodes: four dedicated servers in spread groups, backups, protection, label
     assert.equal(s.inputs.backups, true);
     assert.equal(s.inputs.deleteProtection, true);
     assert.equal(s.inputs.rebuildProtection, s.inputs.deleteProtection);
-    assert.equal(s.inputs.image, "debian-12");
+    assert.equal(s.inputs.image, "debian-13");
     const labels = s.inputs.labels as Record<string, string>;
     assert.deepEqual(Object.keys(labels).filter((k) => ["customer", "stack", "role", "managed-by"].includes(k)).sort(), ["customer", "managed-by", "role", "stack"]);
     assert.ok(s.options?.ignoreChanges?.includes("userData"), `${String(s.inputs.name)} must ignore userData changes`);

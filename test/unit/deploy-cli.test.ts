@@ -39,9 +39,9 @@ test("deploy CLI: bad options and inputs get one clear line each and touch no ho
 
   const release = buildStandInRelease(path.join(dir, "release"), spec);
   fs.rmSync(path.join(release, "bin/console"));
-  fs.writeFileSync(path.join(release, "vendor/composer/installed.json"), JSON.stringify({ packages: [{ name: "shopware/core", version: "6.7.1.0" }] }));
+  fs.writeFileSync(path.join(release, "vendor/composer/installed.json"), JSON.stringify({ packages: [{ name: "shopware/core", version: "6.6.10.22" }] }));
   const bad = refused(["--stack", "demo", "--release", release, "--hosts", hosts], /release: bin\/console is missing/);
-  assert.match(bad.stderr, /not on the stack's line 6\.6/);
+  assert.match(bad.stderr, /not on the stack's line 6\.7/);
   assert.match(bad.stderr, /2 problem\(s\); no node was changed\./);
   refused(["--stack", "demo", "--release", path.join(dir, "nope"), "--hosts", hosts], /--release: .*nope does not exist/);
 });

@@ -58,11 +58,11 @@ test("deploy: the preflight accepts a built release and names every problem of a
   fs.rmSync(path.join(bad, "vendor/bin/shopware-deployment-helper"));
   fs.mkdirSync(path.join(bad, "public/media"), { recursive: true });
   fs.writeFileSync(path.join(bad, "public/media/a.jpg"), "img");
-  fs.writeFileSync(path.join(bad, "vendor/composer/installed.json"), JSON.stringify({ packages: [{ name: "shopware/core", version: "v6.5.8.0" }] }));
+  fs.writeFileSync(path.join(bad, "vendor/composer/installed.json"), JSON.stringify({ packages: [{ name: "shopware/core", version: "v6.6.10.4" }] }));
   const problems = inspectRelease(bad, spec).problems;
   assert.equal(problems.length, 3, problems.join("\n"));
   assert.match(problems.join("\n"), /shopware-deployment-helper is missing/);
-  assert.match(problems.join("\n"), /not on the stack's line 6\.6/);
+  assert.match(problems.join("\n"), /not on the stack's line 6\.7/);
   assert.match(problems.join("\n"), /public\/media holds files/);
 
   assert.equal(shopwareVersionOf(JSON.stringify([{ name: "shopware/core", version: "6.6.10.4" }])), "6.6.10.4");

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as path from "path";
 import { before, test } from "node:test";
 import { evaluateChecklist } from "../../components/checklist";
 import {
@@ -15,7 +16,8 @@ import {
   warnFrom,
 } from "../../components/config";
 import type { Plan } from "../../scripts/lib/offlinePlan";
-import { contextOf, copy, demoPlan, demoSpec, REAL_DEMO_FILE, row } from "../helpers/checklist";
+import { contextOf, copy, demoPlan, demoSpec, row } from "../helpers/checklist";
+import { STACKS_DIR } from "../helpers/stacks";
 
 /** "Today" is always injected: these dates are the table's edges, no clock is read. */
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
@@ -76,9 +78,10 @@ test("plan warnings: one line per item inside the window, none before it", () =>
 });
 
 test("buildSpec returns the lifecycle warnings for the day it is given", () => {
-  const raw = readStackFile(REAL_DEMO_FILE, "demo").raw;
-  const at = (iso: string) => buildSpec(raw, { stack: "demo", today: day(iso) }).warnings.filter((w) => /^SW-[12]: /.test(w));
-  const { spec } = buildSpec(raw, { stack: "demo", today: day("2026-11-22") });
+  // The debian-12 / 6.6 example: PHP 8.2's end is inside the window on that day.
+  const raw = readStackFile(path.join(STACKS_DIR, "Pulumi.alpenhaus.yaml"), "alpenhaus").raw;
+  const at = (iso: string) => buildSpec(raw, { stack: "alpenhaus", today: day(iso) }).warnings.filter((w) => /^SW-[12]: /.test(w));
+  const { spec } = buildSpec(raw, { stack: "alpenhaus", today: day("2026-11-22") });
   const expected = lifecycleWarnings(spec.image, spec.shopware.version, day("2026-11-22"));
   assert.ok(expected.length > 0);
   assert.deepEqual(at("2026-11-22"), expected);

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { evaluateChecklist } from "../../components/checklist";
+import { isDbNode } from "../../components/config";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { FAILED_UNITS, HostSnapshot, newMark, parseSections, sectionScript } from "../../scripts/lib/oncall/collect";
 import { renderStatus, statusReport } from "../../scripts/lib/oncall/status";
@@ -112,7 +113,7 @@ test("status: red for an unreachable host, a failed unit, a critical item, a non
   assert.match(statusReport(spec, [noSudo], okCheck, NOW, false).hosts[0].problems[0].what, /checks could not be read: .*exit 1: sudo: a password is required/);
 });
 
-test("verify-hosts: commands per role; a failed command, a failed unit or a writable replica fail the host; the record is stored and read back as OPS-3 evidence", (t) => {
+test("verify-hosts: commands per role; a failed command, a failed unit, a writable replica or another release than the stack's fail the host; the record is stored and read back as OPS-3 evidence", (t) => {
   const spec = demoSpec();
   const app = spec.nodes.find((n) => n.roles.includes("app"))!;
   const db = spec.nodes.find((n) => n.roles.includes("db-replica"))!;
@@ -120,8 +121,10 @@ test("verify-hosts: commands per role; a failed command, a failed unit or a writ
   assert.ok(verifyCommands(db).some((c) => c.command === "mariadb --version") && !verifyCommands(db).some((c) => c.name === "php"));
   const good = spec.nodes.map((n) =>
     snapshot(n.name, [
-      { name: "uname", command: "echo 'Linux host 6.1.0-28-amd64 #1 SMP Debian 6.1.119-1 x86_64 GNU/Linux'" },
-      ...(n.roles.includes("app") ? [{ name: "php", command: "echo 'PHP 8.2.29 (cli) (built: Jul  3 2025)'" }] : []),
+      { name: "uname", command: "echo 'Linux host 6.12.57+deb13-amd64 #1 SMP Debian 6.12.57-1 x86_64 GNU/Linux'" },
+      { name: "os", command: "echo VERSION_CODENAME=trixie" },
+      ...(n.roles.includes("app") ? [{ name: "php", command: "echo 'PHP 8.4.27 (cli) (built: Nov  3 2026)'" }] : []),
+      ...(isDbNode(n) ? [{ name: "mariadb", command: "echo 'mariadb from 11.8.9-MariaDB, client 15.2 for debian-linux-gnu (x86_64)'" }] : []),
       { name: "df", command: "df -h /" },
       { name: "failed-units", command: "true" },
       { name: "health", command: healthSection(healthyItems()) },
@@ -129,7 +132,7 @@ test("verify-hosts: commands per role; a failed command, a failed unit or a writ
   );
   const passed = verifyRecord(spec, good, NOW);
   assert.ok(passed.ok, JSON.stringify(passed.hosts.map((h) => h.problems)));
-  assert.equal(passed.hosts.find((h) => h.host === app.name)!.php, "PHP 8.2.29");
+  assert.equal(passed.hosts.find((h) => h.host === app.name)!.php, "PHP 8.4.27");
   const bad = [...good];
   bad[0] = snapshot(spec.nodes[0].name, [{ name: "uname", command: "true" }, { name: "php", command: "echo 'php: command not found'; exit 127" }, { name: "failed-units", command: "echo 'nginx.service loaded failed failed'" }, { name: "health", command: healthSection(healthyItems()) }]);
   bad[1] = snapshot(spec.nodes[1].name, [{ name: "uname", command: "echo Linux" }, { name: "failed-units", command: "true" }, { name: "health", command: healthSection([item("database", "database", "critical", "replica but writable"), item("replication", "replication", "critical", "replication stopped (IO No, SQL No)")]) }]);
@@ -137,6 +140,17 @@ test("verify-hosts: commands per role; a failed command, a failed unit or a writ
   assert.equal(failed.ok, false);
   assert.ok(failed.hosts[0].problems.some((p) => /exit 127: php: command not found/.test(p)) && failed.hosts[0].problems.includes("unit nginx.service failed") && failed.hosts[0].problems.some((p) => /printed nothing/.test(p)));
   assert.deepEqual(failed.hosts[1].problems, ["replica but writable", "replication stopped (IO No, SQL No)"]);
+  // A host still on debian-12 in a debian-13 stack (an image changed outside the blueprint, say).
+  const stale = [...good];
+  stale[0] = snapshot(app.name, [{ name: "uname", command: "echo Linux" }, { name: "os", command: "echo VERSION_CODENAME=bookworm" }, { name: "php", command: "echo 'PHP 8.2.29 (cli)'" }, { name: "failed-units", command: "true" }, { name: "health", command: healthSection(healthyItems()) }]);
+  const dbIndex = spec.nodes.findIndex((n) => isDbNode(n));
+  stale[dbIndex] = snapshot(spec.nodes[dbIndex].name, [{ name: "uname", command: "echo Linux" }, { name: "mariadb", command: "echo 'mariadb  Ver 15.1 Distrib 10.11.14-MariaDB'" }, { name: "failed-units", command: "true" }, { name: "health", command: healthSection(healthyItems()) }]);
+  const mixed = verifyRecord(spec, stale, NOW);
+  assert.deepEqual(mixed.hosts[0].problems, [
+    "runs Debian bookworm; the stack declares shop:image debian-13 (trixie: PHP 8.4, MariaDB 11.8)",
+    "runs PHP 8.2; the stack declares shop:image debian-13 (trixie: PHP 8.4, MariaDB 11.8)",
+  ]);
+  assert.deepEqual(mixed.hosts[dbIndex].problems, ["runs MariaDB 10.11; the stack declares shop:image debian-13 (trixie: PHP 8.4, MariaDB 11.8)"]);
 
   const dir = tempDir(t, "shop-verify-");
   writeVerifyRecord(dir, passed);
@@ -153,7 +167,7 @@ test("verify-hosts: commands per role; a failed command, a failed unit or a writ
   fs.rmSync(path.join(dir, "2026-12-03T12-01-00Z.json"));
   const ok = row(evaluateChecklist({ ...ctx, verification: latestVerification(dir, spec) }), "OPS-3");
   assert.equal(ok.status, "pass", ok.problems.map((p) => p.en).join("\n"));
-  assert.match(ok.evidence.map((e) => e.en).join("\n"), /demo-app-1: ok \(Linux host 6\.1\.0-28-amd64, PHP 8\.2\.29\)/);
+  assert.match(ok.evidence.map((e) => e.en).join("\n"), /demo-app-1: ok \(Linux host 6\.12\.57\+deb13-amd64, PHP 8\.4\.27\)/);
   assert.match(row(evaluateChecklist(contextOf(demoPlan().resources, spec)), "OPS-3").evidence.map((e) => e.en).join("\n"), /no host verification recorded: run npm run verify-hosts -- --stack demo/);
 });
 

@@ -34,12 +34,20 @@ test("every stack in stacks/ validates", () => {
   for (const s of stacks) assert.equal(stackSpec(s).stack, s);
 });
 
-test("defaults: standard profile, debian-12, ccx types, protection in production", () => {
+test("defaults: standard profile, ccx types, protection in production; image and Shopware version are required", () => {
   const minimal = minimalRaw();
   const { spec } = build(minimal, "mini");
   assert.equal(spec.profile, "standard");
-  assert.equal(spec.image, "debian-12");
-  assert.equal(spec.os.php, "8.2");
+  assert.equal(spec.image, "debian-13");
+  assert.equal(spec.os.php, "8.4");
+  // No default for either: a stack that relied on the old one (debian-12, 6.6.10.4) must not get new servers.
+  const { image: _image, shopwareVersion: _version, ...unstated } = minimal;
+  assert.throws(
+    () => build(unstated, "mini"),
+    (e: Error) =>
+      /^error: shop:image: found nothing; allowed: debian-12 or debian-13, stated in the stack file \(required\): .*a changed image replaces every server/m.test(e.message) &&
+      /^error: shop:shopwareVersion: found nothing; allowed: .*stated in the stack file \(required\)/m.test(e.message),
+  );
   assert.equal(spec.production, true);
   assert.equal(spec.protection, true);
   assert.equal(spec.serverBackups, true);

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds the lab's Debian 12 host image (see docs/design.md §8 "Local lab containers"): debootstrap minbase plus every
-# package the stack's hosts install at first boot, so no traffic leaves the lab bridges later.
+# Builds the lab's host image of the stack's own Debian release (see docs/design.md §8 "Local lab
+# containers"): debootstrap minbase of SUITE (bookworm for debian-12, trixie for debian-13) plus
+# every package the stack's hosts install at first boot, so no traffic leaves the lab bridges later.
 #
-# Usage: build-image.sh IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE
+# Usage: build-image.sh SUITE IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE
 #   PACKAGES_FILE        one Debian package a line (preinstalled)
 #   DISABLED_UNITS_FILE  one systemd unit a line: disabled in the image; the lab enables the
 #                        ones a host's role installs, as apt's postinst would on a real server.
 # Builds into IMAGE_DIR.partial and renames on success, so a failed build leaves no image.
 set -euo pipefail
 
-[[ $# -eq 4 ]] || { echo "usage: build-image.sh IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE" >&2; exit 2; }
-image="$1" mirror="$2" packages_file="$3" units_file="$4"
+[[ $# -eq 5 ]] || { echo "usage: build-image.sh SUITE IMAGE_DIR MIRROR PACKAGES_FILE DISABLED_UNITS_FILE" >&2; exit 2; }
+suite="$1" image="$2" mirror="$3" packages_file="$4" units_file="$5"
 partial="$image.partial"
 build_log="$image.build.log"
 
@@ -21,8 +22,8 @@ chroot_build_begin
 mkdir -p "$partial"
 
 base="systemd,systemd-sysv,dbus,cloud-init,python3-cffi-backend,iproute2,openssh-server,nftables,python3,ifupdown,isc-dhcp-client,sudo,procps,netbase,locales,curl"
-echo "build-image: debootstrap bookworm from $mirror"
-debootstrap --variant=minbase --include="$base" bookworm "$partial" "$mirror" >"$build_log" 2>&1
+echo "build-image: debootstrap $suite from $mirror"
+debootstrap --variant=minbase --include="$base" "$suite" "$partial" "$mirror" >"$build_log" 2>&1
 
 chroot_build_prepare
 chroot_install_packages "$packages_file"

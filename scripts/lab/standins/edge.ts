@@ -29,10 +29,23 @@ export function existingLabEdge(names: LabNames, topo: LabTopology): LabEdge {
 export function labEdge(names: LabNames, spec: ShopSpec, topo: LabTopology): LabEdge {
   fs.mkdirSync(path.join(names.runDir, "edge"), { recursive: true });
   const file = (n: string) => edgeFile(names, n);
-  const ca = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=shop lab edge CA", "-keyout", file("ca.key"), "-out", file("ca.crt")];
+  // The extensions a public CA's certificates carry: Python 3.13 (Debian 13) verifies strictly
+  // (VERIFY_X509_STRICT) and refuses a CA without key usage or a leaf without its issuer's key id.
+  const ca = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=shop lab edge CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", file("ca.key"), "-out", file("ca.crt")];
   run("openssl", ca);
   run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${spec.primaryHost}`, "-keyout", file("edge.key"), "-out", file("edge.csr")]);
-  fs.writeFileSync(file("san.ext"), `subjectAltName=${spec.hostnames.map((h) => `DNS:${h}`).join(",")}\n`);
+  fs.writeFileSync(
+    file("san.ext"),
+    [
+      `subjectAltName=${spec.hostnames.map((h) => `DNS:${h}`).join(",")}`,
+      "basicConstraints=critical,CA:FALSE",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "extendedKeyUsage=serverAuth",
+      "subjectKeyIdentifier=hash",
+      "authorityKeyIdentifier=keyid,issuer",
+      "",
+    ].join("\n"),
+  );
   run("openssl", ["x509", "-req", "-in", file("edge.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.ext"), "-out", file("edge.crt")]);
   fs.writeFileSync(file("edge.pem"), fs.readFileSync(file("edge.crt"), "utf8") + fs.readFileSync(file("edge.key"), "utf8"), { mode: 0o600 });
   return existingLabEdge(names, topo);

@@ -9,6 +9,7 @@ import { FAILED_UNITS, failedUnitsOf, HEALTH_REPORT_COMMAND, healthReportOf, Hos
 export function verifyCommands(node: NodeSpec): { name: string; command: string }[] {
   return [
     { name: "uname", command: "uname -a" },
+    { name: "os", command: "grep '^VERSION_CODENAME=' /etc/os-release" },
     ...(node.roles.includes("app") ? [{ name: "php", command: "php -v" }] : []),
     { name: "top", command: "top -bn1 | head -15" },
     { name: "df", command: "df -h" },
@@ -34,8 +35,28 @@ export interface VerifyRecord {
   hosts: VerifiedHost[];
 }
 
-/** Judges one host's answers: every command ran and said something; no failed unit; the database and replication items are ok. */
-export function verifiedHost(snap: HostSnapshot): VerifiedHost {
+/**
+ * What the host runs against what the stack declares (shop:image): its Debian release, and the
+ * PHP and MariaDB series that release ships. A host on another release than the stack renders
+ * for gets host files for the wrong versions (a php8.4-fpm unit on a PHP 8.2 host, say).
+ */
+function versionProblems(snap: HostSnapshot, spec: ShopSpec): string[] {
+  const problems: string[] = [];
+  const declared = `the stack declares shop:image ${spec.image} (${spec.os.codename}: PHP ${spec.os.php}, MariaDB ${spec.os.mariadb})`;
+  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(sectionOf(snap, "os")?.output ?? "")?.[1];
+  if (codename && codename !== spec.os.codename) problems.push(`runs Debian ${codename}; ${declared}`);
+  const php = /^PHP (\d+\.\d+)\./m.exec(sectionOf(snap, "php")?.output ?? "")?.[1];
+  if (php && php !== spec.os.php) problems.push(`runs PHP ${php}; ${declared}`);
+  const mariadb = /\b(\d+\.\d+)\.\d+-MariaDB\b/.exec(sectionOf(snap, "mariadb")?.output ?? "")?.[1];
+  if (mariadb && mariadb !== spec.os.mariadb) problems.push(`runs MariaDB ${mariadb}; ${declared}`);
+  return problems;
+}
+
+/**
+ * Judges one host's answers: every command ran and said something; no failed unit; the database
+ * and replication items are ok; it runs the release, PHP and MariaDB the stack declares.
+ */
+export function verifiedHost(snap: HostSnapshot, spec: ShopSpec): VerifiedHost {
   const problems: string[] = [];
   if (!snap.reachable) return { host: snap.host, ok: false, kernel: "", php: null, problems: [`unreachable over SSH: ${snap.error}`], sections: [] };
   for (const s of snap.sections) {
@@ -47,6 +68,7 @@ export function verifiedHost(snap: HostSnapshot): VerifiedHost {
   const report = healthReportOf(snap);
   if ("problem" in report) problems.push(report.problem);
   else for (const it of report.items) if ((it.group === "database" || it.group === "replication") && it.status !== "ok") problems.push(it.summary);
+  problems.push(...versionProblems(snap, spec));
   const php = sectionOf(snap, "php");
   return {
     host: snap.host,
@@ -59,7 +81,7 @@ export function verifiedHost(snap: HostSnapshot): VerifiedHost {
 }
 
 export function verifyRecord(spec: ShopSpec, snaps: HostSnapshot[], at: Date): VerifyRecord {
-  const hosts = snaps.map(verifiedHost);
+  const hosts = snaps.map((snap) => verifiedHost(snap, spec));
   return { stack: spec.stack, at: at.toISOString(), ok: hosts.every((h) => h.ok), hosts };
 }
 
