@@ -232,6 +232,11 @@ function secretValueChecks(config: StackConfig, problems: ProblemList): void {
     else if (CONTROL_CHARACTER.test(value) || value.includes("{{")) problems.add(path, "a one-line value without control characters or '{{'", secret);
   };
   check(["appSecret"], config.appSecret, true);
+  // Shopware signs its API tokens with HMAC-SHA256 keyed by APP_SECRET (6.7's default), and
+  // lcobucci/jwt refuses a key shorter than 256 bits when it signs: the Admin login would fail.
+  const appSecret = config.appSecret?.reveal();
+  if (appSecret !== undefined && !appSecret.startsWith(OFFLINE_SECRET_MARKER) && DOTENV_SAFE.test(appSecret) && appSecret.length < 32)
+    problems.add(["appSecret"], `at least 32 characters (${appSecret.length} given): Shopware's API tokens are signed with it, and its JWT library refuses a shorter key; openssl rand -hex 32 makes one`, config.appSecret);
   check(["media", "accessKey"], config.media.accessKey, true);
   check(["media", "secretKey"], config.media.secretKey, true);
   check(["backup", "heartbeatUrl"], config.backup.heartbeatUrl, false);

@@ -16,6 +16,15 @@ export const REPLICATION_USER = "replicator";
  * MariaDB for Shopware (Shopware docs "Requirements"; docs/design.md §8), GTID replication with semi-sync
  * (docs/design.md D6). The file sorts after Debian's 50-server.cnf, so its bind-address wins.
  */
+/**
+ * O_DIRECT and file-per-table are MariaDB's defaults since 10.6. 10.11 gets them stated, as
+ * running stacks always had them (a changed file restarts MariaDB); 11.x deprecates both
+ * options (mariadbd warns on start), so there they are left to the default.
+ */
+function legacyInnodbOptions(spec: ShopSpec): string {
+  return Number(spec.os.mariadb.split(".")[0]) < 11 ? "innodb_flush_method = O_DIRECT\ninnodb_file_per_table = ON\n" : "";
+}
+
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {
   const pool = innodbBufferPoolMb(node);
   // Role-free, so a failover never restarts MariaDB: the role is in roleConf.
@@ -37,9 +46,7 @@ collation-server = utf8mb4_unicode_ci
 innodb_buffer_pool_size = ${pool}M
 innodb_log_file_size = ${Math.min(2048, Math.max(256, Math.floor(pool / 4)))}M
 innodb_flush_log_at_trx_commit = 1
-innodb_flush_method = O_DIRECT
-innodb_file_per_table = ON
-table_open_cache = 4000
+${legacyInnodbOptions(spec)}table_open_cache = 4000
 tmp_table_size = 64M
 max_heap_table_size = 64M
 

@@ -1,8 +1,9 @@
 import { createHash } from "crypto";
-import { parse as parseYaml } from "yaml";
+import { Document, isMap, isScalar, parse as parseYaml, parseDocument, YAMLMap } from "yaml";
 import type { NodeSpec, ShopSpec } from "../config";
 import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
 import { dbPrimary, liveReplicas } from "../config";
+import { compareVersions } from "../config/compat";
 import type { BundleFile, BundleRenderer } from "./types";
 import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
 import { consumerCount } from "./sizing";
@@ -22,6 +23,51 @@ const SCHEDULER_UNIT = "shop-scheduler.service";
 const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "MEDIA_ACCESS_KEY", "MEDIA_SECRET_KEY"];
 
 const CLUSTER_CONFIG = readShopFile("shopware/zz-cluster.yaml");
+
+/**
+ * What the cluster config adds from a Shopware version on, each a real file merged into
+ * zz-cluster.yaml (one file, so the release links stay as they are).
+ */
+const CLUSTER_ADDITIONS: { from: string; file: string }[] = [
+  { from: "6.6.8.0", file: "shopware/zz-cluster.redis.yaml" },
+  { from: "6.7.0.0", file: "shopware/zz-cluster.6.7.yaml" },
+];
+
+/** Shopware's named Redis connections exist from this version on (zz-cluster.redis.yaml). */
+const REDIS_CONNECTIONS_FROM = CLUSTER_ADDITIONS[0].from;
+
+/** Merges `from`'s mappings into `into`, key by key, keeping both files' comments. */
+function mergeMaps(into: YAMLMap, from: YAMLMap): void {
+  for (const pair of from.items) {
+    const existing = into.get(pair.key, true);
+    if (isMap(existing) && isMap(pair.value)) mergeMaps(existing, pair.value);
+    else into.set(pair.key, pair.value);
+  }
+}
+
+/** A file's header comment, which YAML attaches to the document or to its first key, taken off. */
+function takeHeader(doc: Document): string {
+  const first = isMap(doc.contents) ? doc.contents.items[0]?.key : undefined;
+  const header = doc.commentBefore ?? (isScalar(first) ? first.commentBefore : undefined) ?? "";
+  doc.commentBefore = null;
+  if (isScalar(first)) first.commentBefore = undefined;
+  return header;
+}
+
+/** zz-cluster.yaml for the stack's Shopware version: the base plus every addition it has reached. */
+export function clusterConfig(spec: ShopSpec): string {
+  const doc = parseDocument(CLUSTER_CONFIG);
+  const headers = [takeHeader(doc)];
+  for (const add of CLUSTER_ADDITIONS) {
+    if (compareVersions(spec.shopware.version, add.from) < 0) continue;
+    const part = parseDocument(readShopFile(add.file));
+    if (!isMap(doc.contents) || !isMap(part.contents)) throw new Error(`${add.file}: not a YAML mapping`);
+    headers.push(takeHeader(part));
+    mergeMaps(doc.contents, part.contents);
+  }
+  doc.commentBefore = headers.filter(Boolean).join("\n");
+  return doc.toString({ indent: 4, lineWidth: 0 });
+}
 
 /**
  * The key prefix the cluster config gives Shopware's public filesystem, read from the file the
@@ -65,6 +111,8 @@ function envLocal(spec: ShopSpec): string {
     `REDIS_SESSION_URL=${redisDsn(REDIS_PORT, 0)}`,
     `LOCK_DSN=${redisDsn(REDIS_PORT, 1)}`,
     `REDIS_CACHE_URL=${redisDsn(REDIS_CACHE_PORT, 0)}`,
+    // Named connection "persistent" (zz-cluster.yaml): the delayed cache invalidations.
+    ...(compareVersions(spec.shopware.version, REDIS_CONNECTIONS_FROM) >= 0 ? [`REDIS_PERSISTENT_URL=${redisDsn(REDIS_PORT, 2)}`] : []),
     `TRUSTED_PROXIES=${trustedProxies(spec).join(",")}`,
     // The release is installed by the deploy (system:install): without this every request
     // redirects to /installer and the health check answers 302.
@@ -75,6 +123,7 @@ function envLocal(spec: ShopSpec): string {
     "SHOPWARE_HTTP_CACHE_ENABLED=1",
     "SHOPWARE_HTTP_DEFAULT_TTL=7200",
     "SHOPWARE_ES_ENABLED=0",
+    ...lineSettings(spec),
     `S3_ENDPOINT=${endpoint}`,
     `S3_BUCKET=${value(spec.media.bucket)}`,
     `S3_REGION=${value(spec.media.region)}`,
@@ -85,6 +134,16 @@ function envLocal(spec: ShopSpec): string {
     ...(spec.mail ? ["MAILER_DSN={{secret:MAILER_DSN}}"] : []),
     "",
   ].join("\n");
+}
+
+/**
+ * Settings that differ by Shopware line. Before 6.7 Shopware sets group_concat_max_len and
+ * sql_mode on every connection unless told the server has them (mariadb.ts sets both); 6.7 no
+ * longer reads the switch. 6.7 stacks load plugins from Composer only: with
+ * runtime_extension_management off, a plugin is part of the release, never installed at runtime.
+ */
+function lineSettings(spec: ShopSpec): string[] {
+  return compareVersions(spec.shopware.version, "6.7.0.0") < 0 ? ["SQL_SET_DEFAULT_SESSION_VARIABLES=0"] : ["COMPOSER_PLUGIN_LOADER=1"];
 }
 
 /**
@@ -144,7 +203,7 @@ export const shopware: BundleRenderer = (spec, node) => {
       path: `${SHOP_SHARED}/config/packages/zz-cluster.yaml`,
       mode: "0644",
       owner: "root:www-data",
-      content: CLUSTER_CONFIG,
+      content: clusterConfig(spec),
       restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
     },
     { path: "/etc/systemd/system/shop-consumer@.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-consumer@.service"), restarts: ["shop-consumer@*.service"] },

@@ -130,6 +130,7 @@ refuse("webhooks as a plain string list", (raw) => (raw.monitoring = { ...raw.mo
 // Real secret values (decrypted by the engine) that would break out of .env.local or secrets.env.
 for (const [key, value] of [["appSecret", "abc$(id)"], ["appSecret", "abc'def"], ["appSecret", "abc def"], ["appSecret", "{{secret:DB_REPLICATION_PASSWORD}}"]] as const)
   refuse(`real ${key} ${JSON.stringify(value)}`, (raw, lib) => (raw[key] = lib.secret(value)), `shop:${key}`, /\.env\.local/, [value]);
+refuse("real appSecret of 31 characters", (raw, lib) => (raw.appSecret = lib.secret("Ab3".repeat(10) + "x")), "shop:appSecret", /at least 32 characters \(31 given\)/, ["Ab3Ab3Ab3"]);
 refuse("real media.secretKey with a backtick", (raw, lib) => (raw.media = { ...raw.media, secretKey: lib.secret("k`id`") }), "shop:media.secretKey", /\.env\.local/, ["k`id`"]);
 refuse("real webhook url with a newline", (raw, lib) => (raw.monitoring = { ...raw.monitoring, webhooks: [{ name: "ops-x", type: "slack", url: lib.secret("https://h.example/a\nB=1") }] }), "shop:monitoring.webhooks[0].url", /one-line/, ["h.example"]);
 refuse("plain monitoring.heartbeatUrl", (raw) => (raw.monitoring = { ...raw.monitoring, heartbeatUrl: "https://hc-ping.example/leak-hb1" }), "shop:monitoring.heartbeatUrl", /secure/, ["leak-hb1"]);

@@ -100,6 +100,8 @@ for (const stack of allStacks()) {
             const r = tools.run("nginx", ["-t", "-p", root, "-c", conf, "-e", "stderr"]);
             assert.equal(r.status, 0, r.stderr);
             assert.match(r.stderr, /test is successful/);
+            // nginx warns about what still works and will not (a deprecated directive, say).
+            assert.doesNotMatch(r.stderr, /\[warn\]/, r.stderr);
             const site = bundle.files.find((f) => f.path === "/etc/nginx/conf.d/shop.conf")!.content;
             assert.match(site, new RegExp(`set_real_ip_from ${spec.network.lbPrivateIp.replace(/\./g, "\\.")};`));
             assert.match(site, new RegExp(`add_header X-Served-By "${node.name}" always;`));
@@ -132,6 +134,34 @@ for (const stack of allStacks()) {
             assert.match(cluster, /cluster_setup: true/);
             assert.match(cluster, /enable_admin_worker: false/);
             assert.match(cluster, /redis_tag_aware/);
+          });
+
+          await t.test(`Shopware ${spec.shopware.version}: the line's settings, and every named Redis connection resolves to a DSN`, () => {
+            const env = fs.readFileSync(path.join(root, "var/www/shop/shared/.env.local"), "utf8");
+            const envValue = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(env)?.[1];
+            const cluster = parseYaml(fs.readFileSync(path.join(root, "var/www/shop/shared/config/packages/zz-cluster.yaml"), "utf8")) as {
+              shopware: { redis?: { connections: Record<string, { dsn: string }> }; cache?: { invalidation: { delay: number; delay_options: { storage: string; connection: string } } }; messenger?: { enforce_message_size: boolean } };
+            };
+            const [major, minor, patch] = spec.shopware.version.split(".").map(Number);
+            const is67 = major > 6 || minor >= 7;
+            // 6.7 dropped the switch and sets no session variables; before, the server's own settings let Shopware skip them.
+            assert.equal(envValue("SQL_SET_DEFAULT_SESSION_VARIABLES"), is67 ? undefined : "0");
+            assert.equal(envValue("COMPOSER_PLUGIN_LOADER"), is67 ? "1" : undefined);
+            assert.equal(cluster.shopware.messenger?.enforce_message_size, is67 ? true : undefined);
+            if (!(minor > 6 || (minor === 6 && patch >= 8))) {
+              assert.equal(cluster.shopware.redis, undefined, "named connections need 6.6.8.0");
+              return;
+            }
+            const connections = cluster.shopware.redis!.connections;
+            const used = [cluster.shopware.cache!.invalidation.delay_options.connection];
+            for (const name of used) assert.ok(connections[name], `connection ${name} is used but not defined`);
+            for (const [name, c] of Object.entries(connections)) {
+              const ref = /^%env\(([A-Z_]+)\)%$/.exec(c.dsn)?.[1];
+              assert.ok(ref && envValue(ref)?.startsWith("redis://"), `${name}: ${c.dsn} names no redis:// DSN in .env.local`);
+            }
+            // The invalidations queue on the noeviction instance (the sessions'), never the evicting cache.
+            assert.match(envValue("REDIS_PERSISTENT_URL")!, new RegExp(`@${redisHost(spec).privateIp.replace(/\./g, "\\.")}:${REDIS_PORT}/2$`));
+            assert.equal(cluster.shopware.cache!.invalidation.delay, 1);
           });
 
           await t.test("a public file's URL is where the bucket stores it; private files stay outside the public prefix", () => {
@@ -184,6 +214,8 @@ for (const stack of allStacks()) {
             const r = tools.run("mariadbd", [`--defaults-file=${myCnf}`, "--help", "--verbose"]);
             assert.equal(r.status, 0, r.stderr);
             assert.doesNotMatch(r.stderr, /\[ERROR\]/, r.stderr);
+            // A deprecated option works today and stops the server in a later release.
+            assert.doesNotMatch(r.stderr, /is deprecated/, r.stderr);
             const value = (name: string) => new RegExp(`^${name}\\s+(\\S+)$`, "m").exec(r.stdout)?.[1];
             assert.equal(value("server-id"), String(node.serverId));
             assert.equal(value("bind-address"), node.privateIp);
@@ -191,6 +223,8 @@ for (const stack of allStacks()) {
             assert.equal(value("group-concat-max-len"), "320000");
             assert.doesNotMatch(value("sql-mode") ?? "ONLY_FULL_GROUP_BY", /ONLY_FULL_GROUP_BY/);
             assert.equal(value("gtid-strict-mode"), "TRUE");
+            assert.equal(value("innodb-flush-method"), "O_DIRECT");
+            assert.equal(value("innodb-file-per-table"), "TRUE");
             assert.equal(value("log-bin"), "mariadb-bin");
             assert.equal(value("read-only"), node.roles.includes("db-primary") ? "FALSE" : "TRUE", `${MARIADB_ROLE_PATH} sets the role`);
           });
