@@ -244,21 +244,22 @@ test("shop-health: one firing and one resolved alert per item and webhook format
   assert.ok(sink.requests.every(isResolved));
 
   // A firing service that converge stops monitoring resolves once, then is forgotten.
+  const fpm = `php${base.os.php}-fpm.service`;
   sink.requests.length = 0;
-  fs.writeFileSync(path.join(servicesDown, "php8.2-fpm.service"), "");
+  fs.writeFileSync(path.join(servicesDown, fpm), "");
   await health();
   assert.equal(sink.requests.length, HOOKS.length);
   sink.requests.length = 0;
   const unmonitored = JSON.parse(fs.readFileSync(path.join(etc, "health.json"), "utf8")) as Json;
-  unmonitored.services = (unmonitored.services as Json[]).filter((u) => u.unit !== "php8.2-fpm.service");
+  unmonitored.services = (unmonitored.services as Json[]).filter((u) => u.unit !== fpm);
   fs.writeFileSync(path.join(etc, "health.json"), JSON.stringify(unmonitored));
   await health();
-  assert.deepEqual(tally(sink.requests), Object.fromEntries(["/slack", "/teams", "/pagerduty", "/generic"].map((f) => [f, { "service:php8.2-fpm.service": 1 }])));
+  assert.deepEqual(tally(sink.requests), Object.fromEntries(["/slack", "/teams", "/pagerduty", "/generic"].map((f) => [f, { [`service:${fpm}`]: 1 }])));
   assert.ok(sink.requests.every(isResolved));
   sink.requests.length = 0;
   await health();
   assert.equal(sink.requests.length, 0);
-  assert.ok(!("service:php8.2-fpm.service" in JSON.parse(fs.readFileSync(statePath, "utf8"))));
+  assert.ok(!(`service:${fpm}` in JSON.parse(fs.readFileSync(statePath, "utf8"))));
 
   // A webhook that stays down through every retry gets the alert on the next run, once.
   sink.failNext("/generic", 3);

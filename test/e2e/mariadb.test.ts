@@ -9,10 +9,11 @@ import { dbPrimary, dbReplicas, NodeSpec } from "../../components/config";
 import { renderSecretsEnv } from "../../components/hostconfig/secretsEnv";
 import { materialize, TEST_SECRETS } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
-import { editedStackSpec, ROOT, stackSpec } from "../helpers/stacks";
+import { onThisMachinesRelease, ROOT } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 
-const spec = stackSpec("demo");
+// Real daemons of this machine run the rendered config: its release, whatever the demo declares.
+const spec = onThisMachinesRelease("demo");
 const BOOTSTRAP_HOOK = path.join(ROOT, "components/files/apply.d/60-mariadb-bootstrap");
 
 interface Db {
@@ -219,7 +220,7 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
   await t.test("a failover promotes the replica live and fences the old primary, with no restart", async () => {
     assert.equal(asShop(primary, "INSERT INTO probe VALUES (4, 'before failover')").status, 0);
     await rowArrives(replica, 4, "before failover");
-    const moved = editedStackSpec("demo", (raw) => (raw.database = { primary: "db-2", outOfService: ["db-1"] })).spec;
+    const moved = onThisMachinesRelease("demo", (raw) => (raw.database = { primary: "db-2", outOfService: ["db-1"] }));
     const install = (db: Db, node: NodeSpec, primaryPort?: number) => {
       const files = renderHostBundle(moved, moved.nodes.find((n) => n.name === node.name)!).files;
       const role = files.find((f) => f.path === MARIADB_ROLE_PATH)!;

@@ -5,7 +5,7 @@ import * as path from "path";
 import { dbPrimary } from "../../components/config";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { renderSecretsEnv } from "../../components/hostconfig/secretsEnv";
-import { stackSpec } from "../helpers/stacks";
+import { onThisMachinesRelease } from "../helpers/stacks";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { requireTool, run, runAsync, tempDir } from "../helpers/tools";
 
@@ -20,7 +20,8 @@ type Json = Record<string, any>;
 test("shop-health on a DB node reads both Redis instances: memory against maxmemory, and a noeviction instance at its limit counts OOM errors", async (t) => {
   for (const tool of ["/usr/bin/python3", "redis-server", "redis-cli"]) if (!requireTool(t, tool)) return;
   const dir = tempDir(t);
-  const spec = stackSpec("demo");
+  // Real daemons of this machine run the rendered config: its release, whatever the demo declares.
+  const spec = onThisMachinesRelease("demo");
   const node = dbPrimary(spec);
   const files = renderHostBundle(spec, node).files;
   const cfg = JSON.parse(files.find((f) => f.path === "/etc/shop/health.json")!.content) as Json;

@@ -62,8 +62,9 @@ test("users hook: creates, restricts, expires and offboards real accounts in a t
 
   // sudo decides for real, from the rendered drop-ins.
   const may = (user: string, ...cmd: string[]) => inRoot(root, ["sudo", "-l", "-U", user, ...cmd]).status === 0;
+  const fpm = `php${editedStackSpec("demo", () => undefined).spec.os.php}-fpm`;
   assert.ok(may("anna", "/usr/bin/bash"), "admin: anything");
-  assert.ok(may("ci-deploy", "/usr/bin/systemctl", "reload", "php8.2-fpm"), "deploy: reload php-fpm");
+  assert.ok(may("ci-deploy", "/usr/bin/systemctl", "reload", fpm), "deploy: reload php-fpm");
   assert.ok(may("ci-deploy", "/usr/bin/systemctl", "restart", "shop-consumer@2.service"), "deploy: restart a worker");
   assert.ok(!may("ci-deploy", "/usr/bin/systemctl", "restart", "shop-consumer@2", "ssh.service"), "deploy: no smuggled second unit");
   assert.ok(!may("ci-deploy", "/usr/bin/systemctl", "stop", "nftables"), "deploy: no other systemctl verbs");
@@ -74,7 +75,7 @@ test("users hook: creates, restricts, expires and offboards real accounts in a t
   assert.ok(!may("ci-deploy", "/usr/local/sbin/shop-release", "prune", "0"), "deploy: prune keeps at least one");
   assert.ok(!may("auditor", "/usr/local/sbin/shop-release", "drain"), "readonly: no deploy gates");
   assert.ok(may("auditor", "/usr/sbin/nft", "list", "ruleset"), "readonly: may list the firewall");
-  assert.ok(!may("auditor", "/usr/bin/systemctl", "reload", "php8.2-fpm"), "readonly: changes nothing");
+  assert.ok(!may("auditor", "/usr/bin/systemctl", "reload", fpm), "readonly: changes nothing");
 
   // A key someone added by hand in a home directory does not survive a converge.
   const annaSsh = path.join(root, "home/anna/.ssh");

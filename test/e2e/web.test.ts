@@ -8,10 +8,11 @@ import { DRAIN_FLAG, MAINTENANCE_FLAG } from "../../components/hostconfig/releas
 import { appNodes } from "../../components/config";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
-import { stackSpec } from "../helpers/stacks";
+import { onThisMachinesRelease } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 
-const spec = stackSpec("demo");
+// Real php-fpm and nginx of this machine serve the rendered config.
+const spec = onThisMachinesRelease("demo");
 const node = appNodes(spec)[0];
 
 /** Shopware's front controller, reduced to the health check (200, empty body) and a 404. */

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildSpec, listStacks, readStackFile, SecretString, ShopSpec, stackFilePath } from "../../components/config";
+import { images } from "../../components/config/catalog";
 import { parse, stringify } from "yaml";
 import { run, RunResult } from "./tools";
 import { TS_NODE_ARGS } from "../../scripts/lib/cli";
@@ -26,6 +27,21 @@ export function editedStackSpec(stack: string, edit: (raw: Record<string, any>) 
   const raw = readStackFile(stackFilePath(STACKS_DIR, stack), stack).raw as Record<string, any>;
   edit(raw);
   return buildSpec(raw, { stack, today });
+}
+
+/**
+ * A stack on this machine's own Debian release: tests that start the rendered config in this
+ * machine's real daemons (php-fpm, sudo) need its PHP, whatever release the stack declares.
+ * Validators of other releases run in their own root instead (validatorRoot.ts).
+ */
+export function onThisMachinesRelease(stack: string, edit: (raw: Record<string, any>) => void = () => undefined): ShopSpec {
+  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1];
+  const image = Object.entries(images).find(([, os]) => os.codename === codename)?.[0];
+  if (!image) throw new Error(`this machine runs Debian ${codename ?? "(unknown)"}, which no image in components/config/catalog.ts ships`);
+  return editedStackSpec(stack, (raw) => {
+    edit(raw);
+    raw.image = image;
+  }).spec;
 }
 
 /** Writes a copy of a stack file with its `config:` edited (keys as written: `shop:users`), for `--file`. */
