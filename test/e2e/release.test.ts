@@ -7,7 +7,7 @@ import { MAINTENANCE_FLAG, RELEASE_TOOL } from "../../components/hostconfig/rele
 import { SHOP_DIR } from "../../components/hostconfig/shopware";
 import { appNodes } from "../../components/config";
 import { remote } from "../../scripts/lib/deploy/steps";
-import { stackSpec } from "../helpers/stacks";
+import { onThisMachinesRelease } from "../helpers/stacks";
 import { requireTool, tempDir } from "../helpers/tools";
 import { inRoot, install, makeRoot } from "../helpers/chrootRoot";
 
@@ -15,7 +15,8 @@ import { inRoot, install, makeRoot } from "../helpers/chrootRoot";
  * shop-release as a deploy user runs it: real accounts from the users hook, real sudo deciding
  * from the rendered drop-ins, in a throwaway root (test/helpers/chrootRoot.ts).
  */
-const spec = stackSpec("demo");
+// Real sudo of this machine judges the commands: they name its PHP binary, whatever the demo declares.
+const spec = onThisMachinesRelease("demo");
 const node = appNodes(spec)[0];
 const DEPLOYER = spec.users.find((u) => u.role === "deploy")!.name;
 const READONLY = spec.users.find((u) => u.role === "readonly")!.name;
