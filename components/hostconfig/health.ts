@@ -5,8 +5,8 @@ import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_INSTANCES, REDIS_PORT, redisHost } from "./redis";
 import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
-import { SHOP_CURRENT, SHOP_DB_NAME } from "./shopware";
-import { consumerCount, phpFpmMaxChildren } from "./sizing";
+import { SHOP_CURRENT, SHOP_DB_NAME, workerUnitNames } from "./shopware";
+import { phpFpmMaxChildren } from "./sizing";
 import { STATUS_LISTEN } from "./nginx";
 import { FPM_STATUS_PATH } from "./php";
 import { unitListFile } from "./units";
@@ -84,8 +84,7 @@ export function monitoredServices(spec: ShopSpec, node: NodeSpec): MonitoredServ
   const services: MonitoredService[] = [];
   if (node.roles.includes("app")) {
     services.push({ unit: "nginx.service" }, { unit: `php${spec.os.php}-fpm.service` });
-    for (let i = 1; i <= consumerCount(node); i++) services.push({ unit: `shop-consumer@${i}.service`, ifPathExists: deployed });
-    if (node.scheduler) services.push({ unit: "shop-scheduler.service", ifPathExists: deployed });
+    for (const unit of workerUnitNames(node)) services.push({ unit, ifPathExists: deployed });
   }
   if (isDbNode(node)) services.push({ unit: "mariadb.service" }, { unit: "redis-server.service" }, { unit: "redis-server@cache.service" });
   return services;

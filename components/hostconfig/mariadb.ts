@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { NodeSpec, ShopSpec } from "../config";
 import { appNodes, dbPrimary, dbReplicas, isOutOfService, liveReplicas } from "../config";
+import { compareVersions } from "../config/compat";
 import type { BundleRenderer } from "./types";
 import { commentText } from "./escape";
 import { innodbBufferPoolMb, mariadbMaxConnections } from "./sizing";
@@ -22,7 +23,7 @@ export const REPLICATION_USER = "replicator";
  * options (mariadbd warns on start), so there they are left to the default.
  */
 function legacyInnodbOptions(spec: ShopSpec): string {
-  return Number(spec.os.mariadb.split(".")[0]) < 11 ? "innodb_flush_method = O_DIRECT\ninnodb_file_per_table = ON\n" : "";
+  return compareVersions(spec.os.mariadb, "11.0") < 0 ? "innodb_flush_method = O_DIRECT\ninnodb_file_per_table = ON\n" : "";
 }
 
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {

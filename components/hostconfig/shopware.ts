@@ -24,17 +24,21 @@ const ENV_LOCAL_SECRETS = ["APP_SECRET", "DB_SHOP_PASSWORD", "REDIS_PASSWORD", "
 
 const CLUSTER_CONFIG = readShopFile("shopware/zz-cluster.yaml");
 
+/** Shopware's named Redis connections exist from this version on (zz-cluster.redis.yaml). */
+const REDIS_CONNECTIONS_FROM = "6.6.8.0";
+const SHOPWARE_6_7 = "6.7.0.0";
+
+/** Whether the stack's Shopware is `version` or newer. */
+const reaches = (spec: ShopSpec, version: string) => compareVersions(spec.shopware.version, version) >= 0;
+
 /**
  * What the cluster config adds from a Shopware version on, each a real file merged into
  * zz-cluster.yaml (one file, so the release links stay as they are).
  */
 const CLUSTER_ADDITIONS: { from: string; file: string }[] = [
-  { from: "6.6.8.0", file: "shopware/zz-cluster.redis.yaml" },
-  { from: "6.7.0.0", file: "shopware/zz-cluster.6.7.yaml" },
+  { from: REDIS_CONNECTIONS_FROM, file: "shopware/zz-cluster.redis.yaml" },
+  { from: SHOPWARE_6_7, file: "shopware/zz-cluster.6.7.yaml" },
 ];
-
-/** Shopware's named Redis connections exist from this version on (zz-cluster.redis.yaml). */
-const REDIS_CONNECTIONS_FROM = CLUSTER_ADDITIONS[0].from;
 
 /** Merges `from`'s mappings into `into`, key by key, keeping both files' comments. */
 function mergeMaps(into: YAMLMap, from: YAMLMap): void {
@@ -59,7 +63,7 @@ export function clusterConfig(spec: ShopSpec): string {
   const doc = parseDocument(CLUSTER_CONFIG);
   const headers = [takeHeader(doc)];
   for (const add of CLUSTER_ADDITIONS) {
-    if (compareVersions(spec.shopware.version, add.from) < 0) continue;
+    if (!reaches(spec, add.from)) continue;
     const part = parseDocument(readShopFile(add.file));
     if (!isMap(doc.contents) || !isMap(part.contents)) throw new Error(`${add.file}: not a YAML mapping`);
     headers.push(takeHeader(part));
@@ -112,7 +116,7 @@ function envLocal(spec: ShopSpec): string {
     `LOCK_DSN=${redisDsn(REDIS_PORT, 1)}`,
     `REDIS_CACHE_URL=${redisDsn(REDIS_CACHE_PORT, 0)}`,
     // Named connection "persistent" (zz-cluster.yaml): the delayed cache invalidations.
-    ...(compareVersions(spec.shopware.version, REDIS_CONNECTIONS_FROM) >= 0 ? [`REDIS_PERSISTENT_URL=${redisDsn(REDIS_PORT, 2)}`] : []),
+    ...(reaches(spec, REDIS_CONNECTIONS_FROM) ? [`REDIS_PERSISTENT_URL=${redisDsn(REDIS_PORT, 2)}`] : []),
     `TRUSTED_PROXIES=${trustedProxies(spec).join(",")}`,
     // The release is installed by the deploy (system:install): without this every request
     // redirects to /installer and the health check answers 302.
@@ -143,7 +147,7 @@ function envLocal(spec: ShopSpec): string {
  * runtime_extension_management off, a plugin is part of the release, never installed at runtime.
  */
 function lineSettings(spec: ShopSpec): string[] {
-  return compareVersions(spec.shopware.version, "6.7.0.0") < 0 ? ["SQL_SET_DEFAULT_SESSION_VARIABLES=0"] : ["COMPOSER_PLUGIN_LOADER=1"];
+  return reaches(spec, SHOPWARE_6_7) ? ["COMPOSER_PLUGIN_LOADER=1"] : ["SQL_SET_DEFAULT_SESSION_VARIABLES=0"];
 }
 
 /**

@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
 import type { NodeSpec, ShopSpec } from "../../components/config";
-import { images } from "../../components/config/catalog";
 import { IMAGE_CACHE, PROJECT_ROOT, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
 
@@ -72,7 +71,7 @@ const CHROOT_BUILD_LIB = path.join(PROJECT_ROOT, "scripts", "lib", "chroot-build
 
 /** Builds the image of the stack's own release unless one for the same package list and build script exists. */
 export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageResult {
-  const suite = images[spec.image].codename;
+  const suite = spec.os.codename;
   const packages = imagePackages(spec);
   const units = roleUnits(spec);
   const script = path.join(SH_DIR, "build-image.sh");

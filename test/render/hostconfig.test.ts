@@ -9,6 +9,7 @@ import { MARIADB_CONF_PATH, MARIADB_ROLE_PATH } from "../../components/hostconfi
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
 import { redisHost, REDIS_CACHE_PORT, REDIS_PORT, REDIS_ROLE_PATH } from "../../components/hostconfig/redis";
 import { isDbNode } from "../../components/config";
+import { compareVersions } from "../../components/config/compat";
 import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
 import { SHOP_LOG_DAYS } from "../../components/hostconfig/shopware";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx, TEST_SECRETS } from "../helpers/hostBundle";
@@ -142,13 +143,12 @@ for (const stack of allStacks()) {
             const cluster = parseYaml(fs.readFileSync(path.join(root, "var/www/shop/shared/config/packages/zz-cluster.yaml"), "utf8")) as {
               shopware: { redis?: { connections: Record<string, { dsn: string }> }; cache?: { invalidation: { delay: number; delay_options: { storage: string; connection: string } } }; messenger?: { enforce_message_size: boolean } };
             };
-            const [major, minor, patch] = spec.shopware.version.split(".").map(Number);
-            const is67 = major > 6 || minor >= 7;
+            const is67 = compareVersions(spec.shopware.version, "6.7.0.0") >= 0;
             // 6.7 dropped the switch and sets no session variables; before, the server's own settings let Shopware skip them.
             assert.equal(envValue("SQL_SET_DEFAULT_SESSION_VARIABLES"), is67 ? undefined : "0");
             assert.equal(envValue("COMPOSER_PLUGIN_LOADER"), is67 ? "1" : undefined);
             assert.equal(cluster.shopware.messenger?.enforce_message_size, is67 ? true : undefined);
-            if (!(minor > 6 || (minor === 6 && patch >= 8))) {
+            if (compareVersions(spec.shopware.version, "6.6.8.0") < 0) {
               assert.equal(cluster.shopware.redis, undefined, "named connections need 6.6.8.0");
               return;
             }

@@ -1,6 +1,6 @@
 import { dbPrimary } from "../../../components/config";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
-import { sleep } from "../proc";
+import { waitFor } from "../proc";
 import { sinkRecords } from "../standins/sink";
 import { waitForAlert } from "./alerts";
 import { appWorkers, check, inHostOk, LabContext, Scenario } from "./context";
@@ -56,10 +56,7 @@ export const appHealthScenario: Scenario = {
       inHostOk(ctx, scheduler!, ["systemctl", "start", "shop-scheduler.service"]);
     }
     const fixed = Date.now();
-    for (let waiting = Number(sql("SELECT COUNT(*) FROM messenger_messages")); waiting > 0; waiting = Number(sql("SELECT COUNT(*) FROM messenger_messages"))) {
-      check(Date.now() - fixed < 120_000, `${waiting} messages still queued 120 s after the consumers started`);
-      await sleep(500);
-    }
+    await waitFor("the queue to drain after the consumers started", 120_000, () => Number(sql("SELECT COUNT(*) FROM messenger_messages")) === 0);
     drainedAfter = Date.now() - fixed;
     const [queueResolved, taskResolved] = await Promise.all([waitForAlert(ctx, from, "queue resolved", queueMatch("RESOLVED")), waitForAlert(ctx, from, "scheduled task resolved", taskMatch("RESOLVED"))]);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

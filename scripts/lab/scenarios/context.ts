@@ -51,3 +51,17 @@ export function hostsWithRole(ctx: LabContext, role: NodeRole): string[] {
 export function appWorkers(ctx: LabContext): { host: string; units: string[] }[] {
   return ctx.topo.hosts.map((h) => ({ host: h.name, units: workerUnitNames(h.node) })).filter((w) => w.units.length);
 }
+
+/**
+ * Runs `body` with Shopware's workers stopped on every app node, as before a restore over the
+ * live database (the runbook's steps), and starts them again whatever happens.
+ */
+export async function withWorkersStopped<T>(ctx: LabContext, body: (workers: { host: string; units: string[] }[]) => Promise<T>): Promise<T> {
+  const workers = appWorkers(ctx);
+  for (const w of workers) inHostOk(ctx, w.host, ["systemctl", "stop", ...w.units]);
+  try {
+    return await body(workers);
+  } finally {
+    for (const w of workers) inHostOk(ctx, w.host, ["systemctl", "start", ...w.units]);
+  }
+}

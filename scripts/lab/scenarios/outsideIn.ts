@@ -1,4 +1,4 @@
-import { sleep } from "../proc";
+import { sleep, waitFor } from "../proc";
 import { existingLabEdge, pointHostAtEdge, EDGE_HOSTS_MARK } from "../standins/edge";
 import { sinkRecords } from "../standins/sink";
 import { alertTexts, waitForAlert } from "./alerts";
@@ -27,13 +27,8 @@ export const outsideInScenario: Scenario = {
     }
     // Right after `lab up` a node's timer may not have fired yet: wait for one finished minutely run on each.
     const started = new Date().toISOString();
-    for (const app of apps) {
-      const deadline = Date.now() + 90_000;
-      while (!/ items, \d+ firing/.test(inHostOk(ctx, app, ["journalctl", "-u", "shop-health.service", "--since", started.replace("T", " ").slice(0, 19), "--no-pager", "-o", "cat"]).stdout)) {
-        check(Date.now() < deadline, `shop-health's timer did not finish a run on ${app} within 90 s`);
-        await sleep(2000);
-      }
-    }
+    for (const app of apps)
+      await waitFor(`a finished run of shop-health's timer on ${app}`, 90_000, () => / items, \d+ firing/.test(inHostOk(ctx, app, ["journalctl", "-u", "shop-health.service", "--since", started.replace("T", " ").slice(0, 19), "--no-pager", "-o", "cat"]).stdout), 2000);
     const edge = existingLabEdge(ctx.names, ctx.topo);
     // Firing: "<url> from <host>: <what failed>"; resolved: "<url> answers" (shop-health's outside-in summaries).
     const outsideIn = (state: string) => (text: string) => text.includes(`[${state}`) && text.includes(state === "RESOLVED" ? `${url}/ answers` : `${url}/ from `);
@@ -76,13 +71,10 @@ export const outsideInScenario: Scenario = {
       restarted = Date.now();
     }
     check(silent === 0, `${silent} pings reached the heartbeat stand-in while shop-health was stopped everywhere`);
-    let resumed = 0;
-    while (!resumed && Date.now() - restarted < 120_000) {
+    const resumed = await waitFor("a heartbeat ping after the timers started again", 120_000, () => {
       const first = pings().slice(before).find((r) => Date.parse(r.at) >= restarted);
-      if (first) resumed = Date.parse(first.at);
-      else await sleep(1000);
-    }
-    check(resumed > 0, "no heartbeat ping within 120 s of the timers starting again");
+      return first && Date.parse(first.at);
+    }, 1000);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     return (
       `names unresolvable on ${apps.join(", ")}: one outside-in alert per webhook after ${s(firing - broke)} ("${fired[0]?.slice(0, 120)}"), one resolved ${s(resolved - fixed)} after the fix; ` +
