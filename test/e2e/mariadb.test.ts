@@ -242,4 +242,31 @@ test("MariaDB primary and replica from the rendered configs: Shopware settings, 
     assert.equal(asShop(replica, "INSERT INTO probe VALUES (5, 'on the new primary')").status, 0);
     assert.equal(asShop(replica, "SELECT COUNT(*) FROM probe").stdout.trim(), "5", "every row written before the failover is there");
   });
+
+  // The re-seed an upgrade needs: mariadb-backup cannot prepare a copy of an older series, so a
+  // replica on debian-13 (11.8) gets a dump of the debian-12 primary (10.11). Here both run this
+  // machine's MariaDB; the physical path across series is refused (lab scenario 11 runs it).
+  await t.test("a logical re-seed rebuilds the fenced node from the new primary's dump at its GTID", async () => {
+    // receive hands over to the bootstrap hook where shop-apply installs it (materialize leaves hooks out).
+    const hook = path.join(primary.root, "usr/local/lib/shop/apply.d/60-mariadb-bootstrap");
+    fs.mkdirSync(path.dirname(hook), { recursive: true });
+    fs.copyFileSync(BOOTSTRAP_HOOK, hook);
+    fs.chmodSync(hook, 0o755);
+    const tool = (db: Db, args: string[]) => `SHOP_ROOT=${db.root} bash ${path.join(db.root, "usr/local/sbin/shop-db-reseed")} ${args.join(" ")}`;
+    const r = run("bash", ["-o", "pipefail", "-c", `${tool(replica, ["send", "--logical"])} | ${tool(primary, ["receive"])}`]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /re-seeded from a logical copy of the primary at GTID [0-9-]+ in \d+ s/);
+    assert.equal(primary.sql(`SELECT note FROM ${SHOP_DB_NAME}.probe WHERE id = 5`), "on the new primary", "the row the fenced node never saw");
+    assert.equal(primary.sql("SELECT @@gtid_slave_pos"), replica.sql("SELECT @@gtid_binlog_pos"));
+    assert.equal(asShop(replica, "INSERT INTO probe VALUES (6, 'after the re-seed')").status, 0);
+    await rowArrives(primary, 6, "after the re-seed");
+    assert.match(primary.sql("SHOW SLAVE STATUS\\G", true), /Slave_SQL_Running: Yes/);
+    assert.equal(primary.sql("SELECT @@read_only"), "1");
+    assert.equal(asShop(primary, "SELECT COUNT(*) FROM probe").stdout.trim(), "6", "the accounts came with the dump: the shop user reads the rebuilt replica");
+    const wrongSide = run("bash", ["-c", `${tool(primary, ["send", "--logical"])} | cat`]);
+    assert.match(wrongSide.stderr, /send runs on the primary; this node is the replica/);
+    const empty = run("bash", ["-c", `${tool(primary, ["receive"])} < /dev/null`]);
+    assert.notEqual(empty.status, 0);
+    assert.match(empty.stderr, /the stream was empty/);
+  });
 });

@@ -194,10 +194,14 @@ export async function failover(ctx: FailoverContext, to?: string): Promise<Failo
   }
 }
 
-/** Pipes `send` on the primary into `receive` on the node, through the admin's two SSH sessions. */
-function reseedStream(from: DeployTarget, to: DeployTarget): Promise<RemoteResult> {
+/**
+ * Pipes `send` on the primary into `receive` on the node, through the admin's two SSH sessions.
+ * `logical`: a dump instead of a hot copy, for a node on a newer MariaDB series than the primary
+ * (mariadb-backup prepares copies of its own series only).
+ */
+function reseedStream(from: DeployTarget, to: DeployTarget, logical: boolean): Promise<RemoteResult> {
   return new Promise((resolve) => {
-    const send = spawn("ssh", [...from.ssh, `sudo ${RESEED_TOOL} send`], { stdio: ["ignore", "pipe", "pipe"] });
+    const send = spawn("ssh", [...from.ssh, `sudo ${RESEED_TOOL} send${logical ? " --logical" : ""}`], { stdio: ["ignore", "pipe", "pipe"] });
     const receive = spawn("ssh", [...to.ssh, `sudo ${RESEED_TOOL} receive`], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -232,7 +236,8 @@ export async function rebuild(ctx: FailoverContext, short: string): Promise<Fail
   try {
     await run.step("prepare", node.name, async () => ({ value: undefined, detail: roleLines(await run.apply(spec, node)) }));
     await run.step("re-seed", node.name, async () => {
-      const r = await reseedStream(run.target(primary), run.target(node));
+      // Mid-upgrade the node runs the new image's MariaDB (shop:nodeImages): the copy is a dump.
+      const r = await reseedStream(run.target(primary), run.target(node), node.os.mariadb !== primary.os.mariadb);
       if (r.status !== 0) throw new Error(r.stderr.trim().split("\n").slice(-3).join(" | ") || `exit ${r.status}`);
       return { value: undefined, detail: r.stdout.trim().split("\n").filter((l) => /re-seeded/.test(l))[0] ?? "re-seeded" };
     });
