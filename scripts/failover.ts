@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { DB_NODE_NAME } from "../components/config";
+import { NODE_NAME } from "../components/config";
 import { CommandSpec, fail, parseCommand, runMain } from "./lib/cli";
 import { failover, FailoverContext, FailoverError, FailoverReport, rebuild } from "./lib/failover/run";
 import { specFromText } from "./lib/stackEdit";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   if (flags.to !== undefined && flags.rebuild !== undefined) fail(`error: give --to or --rebuild, not both\n${USAGE}`);
   for (const key of ["to", "rebuild"] as const) {
     const v = flags[key];
-    if (v !== undefined && (typeof v !== "string" || !DB_NODE_NAME.test(v))) fail(`error: --${key}: found ${JSON.stringify(v)}; allowed: a node name without the stack prefix, such as db-2 (profile small: app-2)`);
+    if (v !== undefined && (typeof v !== "string" || !NODE_NAME.test(v))) fail(`error: --${key}: found ${JSON.stringify(v)}; allowed: a node name without the stack prefix, such as db-2 (profile small: app-2)`);
   }
   const ctx = context(stack, flags);
   let report: FailoverReport;

@@ -1,4 +1,4 @@
-import { appNodes, images, incompatibility, lifecycleFails, lifecycleOf, LifecycleStatus, newerPatch } from "../config";
+import { appNodes, images, imagesInUse, incompatibility, lifecycleFails, lifecycleOf, LifecycleStatus, newerPatch } from "../config";
 import { DRAIN_FLAG, RELEASES_KEPT, RELEASE_TOOL } from "../hostconfig/release";
 import { delivered, merge } from "./hostChecks";
 import { bundleFiles, ofType, str, T } from "./resources";
@@ -7,7 +7,7 @@ import type { CheckContext, ChecklistRule, Judgement, Localized, Problem } from 
 
 /** The lifecycle table's items for one rule: every date as evidence, each ended item as a problem. */
 function lifecycleJudgement(ctx: CheckContext, rule: LifecycleStatus["rule"]): Judgement {
-  const items = lifecycleOf(ctx.spec.image, ctx.spec.shopware.version, ctx.today).filter((s) => s.rule === rule);
+  const items = lifecycleOf(imagesInUse(ctx.spec), ctx.spec.shopware.version, ctx.today).filter((s) => s.rule === rule);
   const state = { supported: ["supported", "unterstützt"], ending: ["ENDING SOON", "ENDET BALD"], ended: ["ENDED", "BEENDET"] } as const;
   const evidence = items.map((s) => {
     const [en, de] = state[s.state];
@@ -29,8 +29,8 @@ function lifecycleJudgement(ctx: CheckContext, rule: LifecycleStatus["rule"]): J
 
 /** Points the fix text of SW-1/SW-2 at the upgrade path. */
 const UPGRADE_PATH = {
-  en: 'Past a lifecycle end (components/config/lifecycle.ts): move the stack to the upgrade target as README "Upgrade path" and the runbook describe (new nodes on the new image one at a time behind the LB, DB replica first, then failover).',
-  de: 'Nach einem Lebenszyklus-Ende (components/config/lifecycle.ts): den Stack wie in README „Upgrade path“ und im Runbook beschrieben auf das Ziel umstellen (neue Knoten mit dem neuen Image einzeln hinter dem LB, zuerst das DB-Replikat, dann Failover).',
+  en: 'Past a lifecycle end (components/config/lifecycle.ts): move the stack to the upgrade target as README "Upgrade path" and the runbook describe (one server at a time rebuilt on the new image with shop:nodeImages while the others serve behind the LB, DB replica first, then failover).',
+  de: 'Nach einem Lebenszyklus-Ende (components/config/lifecycle.ts): den Stack wie in README „Upgrade path“ und im Runbook beschrieben auf das Ziel umstellen (ein Server nach dem anderen mit shop:nodeImages auf dem neuen Image neu aufgebaut, während die übrigen hinter dem LB bedienen, zuerst das DB-Replikat, dann Failover).',
 };
 
 /** unattended-upgrades / apt periodic settings as the updates renderer ships them. */
@@ -98,13 +98,21 @@ export const versionCompatibility: ChecklistRule = {
   },
   stack(ctx) {
     const { spec } = ctx;
-    const imagesUsed = [...new Set(ofType(ctx, T.server).map((s) => str(s.inputs.image)))];
-    const versions = `PHP ${spec.os.php}, MariaDB ${spec.os.mariadb}, Redis ${spec.os.redis} (${spec.os.codename})`;
+    const imagesUsed = [...new Set(ofType(ctx, T.server).map((s) => str(s.inputs.image)))].sort((a, b) => Number(b === spec.image) - Number(a === spec.image));
+    // Each image with what it ships and who runs it: mid-upgrade, two releases serve the shop.
+    const versions = (on: string, unknown: string) =>
+      imagesUsed
+        .map((image) => {
+          const os = images[image];
+          const nodes = ofType(ctx, T.server).filter((s) => str(s.inputs.image) === image).map((s) => s.name);
+          return `${image}: ${os ? `PHP ${os.php}, MariaDB ${os.mariadb}, Redis ${os.redis} (${os.codename})` : unknown} ${on} ${nodes.join(", ")}`;
+        })
+        .join("; ");
     const patch = newerPatch(spec.shopware.version);
     const evidence = [
       l(
-        `Shopware ${spec.shopware.version} on ${imagesUsed.join(", ") || "no servers"}: ${versions}`,
-        `Shopware ${spec.shopware.version} auf ${imagesUsed.join(", ") || "keinen Servern"}: ${versions}`,
+        `Shopware ${spec.shopware.version} on ${versions("on", "not in the matrix") || "no servers"}`,
+        `Shopware ${spec.shopware.version} auf ${versions("auf", "nicht in der Matrix") || "keinen Servern"}`,
       ),
       ...(patch ? [l(`newest patch of the line in the lifecycle table: ${patch}`, `neuester Patch der Linie laut Lebenszyklus-Tabelle: ${patch}`)] : []),
     ];

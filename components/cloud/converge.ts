@@ -13,6 +13,11 @@ export interface HostConvergeArgs {
   bundle: HostBundle;
   /** The server's public IPv4: converge connects from the deployer (inside deployerCidrs). */
   host: pulumi.Input<string>;
+  /**
+   * The server's id. A replaced server (a new image, README "Upgrade path") is a new machine
+   * even when Hetzner hands it the old address, so every step runs again for it.
+   */
+  serverId: pulumi.Input<string>;
   privateKey: pulumi.Input<string>;
   /** Shared secrets this host needs (convergeHosts passes those its bundle declares) … */
   secrets: SecretMap;
@@ -59,7 +64,7 @@ export class HostConverge extends pulumi.ComponentResource {
 
     const cloudInit = new command.remote.Command(
       `${name}-cloud-init`,
-      { connection, create: CLOUD_INIT_WAIT, addPreviousOutputInEnv: false },
+      { connection, create: CLOUD_INIT_WAIT, addPreviousOutputInEnv: false, triggers: [args.serverId] },
       child,
     );
 
@@ -73,12 +78,12 @@ export class HostConverge extends pulumi.ComponentResource {
     const applyPath = `${home}/${applyName}`;
     const copyBundle = new command.remote.CopyToRemote(
       `${name}-bundle`,
-      { connection, source: new pulumi.asset.StringAsset(selfContainedBundle(bundle)), remotePath: bundlePath, triggers: [bundle.hash] },
+      { connection, source: new pulumi.asset.StringAsset(selfContainedBundle(bundle)), remotePath: bundlePath, triggers: [bundle.hash, args.serverId] },
       { ...child, dependsOn: [cloudInit] },
     );
     const copyApply = new command.remote.CopyToRemote(
       `${name}-apply-script`,
-      { connection, source: new pulumi.asset.StringAsset(applyScript), remotePath: applyPath, triggers: [sha256(applyScript)] },
+      { connection, source: new pulumi.asset.StringAsset(applyScript), remotePath: applyPath, triggers: [sha256(applyScript), args.serverId] },
       { ...child, dependsOn: [cloudInit] },
     );
 
@@ -96,7 +101,7 @@ export class HostConverge extends pulumi.ComponentResource {
         logging: "stdoutAndStderr",
         // A changed bundle re-runs the apply. A rotated secret changes stdin, an input, which
         // re-runs `create` as well; keeping it out of triggers keeps the trigger readable.
-        triggers: [bundle.hash],
+        triggers: [bundle.hash, args.serverId],
         addPreviousOutputInEnv: false,
       },
       { ...child, dependsOn: [copyBundle, copyApply] },
@@ -135,6 +140,7 @@ export function convergeHosts(args: ConvergeHostsArgs, parent: pulumi.Resource):
       {
         bundle,
         host: node.server.ipv4Address,
+        serverId: node.server.id,
         privateKey: args.privateKey,
         secrets: secretsFor(bundle, args.secrets),
         extraSecrets: args.hostSecrets?.[node.spec.name],

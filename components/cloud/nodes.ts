@@ -46,7 +46,7 @@ export class ShopNodes extends pulumi.ComponentResource {
         {
           name: node.name,
           serverType: node.serverType,
-          image: spec.image,
+          image: node.image,
           location: node.location,
           placementGroupId: groupIds.get(node.placementGroup)!,
           backups: spec.serverBackups,
@@ -55,7 +55,7 @@ export class ShopNodes extends pulumi.ComponentResource {
           shutdownBeforeDeletion: true,
           labels: node.labels,
           publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
-          userData: pulumi.output(args.automationPublicKey).apply((key) => renderUserData(spec, node, key)),
+          userData: pulumi.output(args.automationPublicKey).apply((key) => renderUserData(node, key)),
         },
         // Names are unique per project, so an intended replace must delete first.
         { parent: this, ignoreChanges: ["userData"], deleteBeforeReplace: true },

@@ -51,6 +51,16 @@ export function shortNodeName(stack: string, name: string): string {
   return name.slice(stack.length + 1);
 }
 
+/** Every node's name without the stack prefix, as shop:nodeImages and shop:database name them. */
+export function nodeShortNames(config: StackConfig): string[] {
+  return draftNodes(config).map(shortName);
+}
+
+/** The image a node runs: its shop:nodeImages entry, else shop:image. */
+export function imageOf(config: StackConfig, short: string): string {
+  return config.nodeImages[short] ?? config.image;
+}
+
 function draftNodes(config: StackConfig): NodeDraft[] {
   const locs = config.locations;
   const at = (i: number) => locs[i % locs.length];
@@ -108,9 +118,12 @@ export function deriveSpec(config: StackConfig, stack: string, project: string):
   const firstApp = drafts.find((d) => d.roles.includes("app"))!;
   const nodes: NodeSpec[] = drafts.map((d) => {
     const dbRole = d.roles.find((r) => r !== "app");
+    const image = imageOf(config, shortName(d));
     return {
       name: name(d),
       kind: d.kind,
+      image,
+      os: images[image],
       index: d.index,
       roles: d.roles,
       serverType: d.serverType,

@@ -206,19 +206,22 @@ function statusOf(rule: LifecycleStatus["rule"], entry: LifecycleEntry, today: D
   return { rule, entry, state, daysLeft };
 }
 
-/** Every dated item a stack on this image and Shopware version depends on, as of `today`. */
-export function lifecycleOf(image: string, shopwareVersion: string, today: Date): LifecycleStatus[] {
-  const os = images[image];
-  const debian = debianReleases[image];
-  const entries: [LifecycleStatus["rule"], LifecycleEntry | undefined][] = [
-    ["SW-1", debian?.regular],
-    ["SW-1", debian?.lts],
-    ["SW-1", os && phpBranches[os.php]],
-    ["SW-1", os && mariadbSeries[os.mariadb]],
-    ["SW-1", os && redisSeries[os.redis]],
-    ["SW-2", shopwareLines[shopwareLineOf(shopwareVersion)]],
-  ];
-  return entries.filter((e): e is [LifecycleStatus["rule"], LifecycleEntry] => e[1] !== undefined).map(([rule, e]) => statusOf(rule, e, today));
+/** Every dated item a stack on these images (each once) and this Shopware version depends on, as of `today`. */
+export function lifecycleOf(imagesInUse: string[], shopwareVersion: string, today: Date): LifecycleStatus[] {
+  const entries: [LifecycleStatus["rule"], LifecycleEntry | undefined][] = imagesInUse.flatMap((image) => {
+    const os = images[image];
+    const debian = debianReleases[image];
+    return [
+      ["SW-1", debian?.regular],
+      ["SW-1", debian?.lts],
+      ["SW-1", os && phpBranches[os.php]],
+      ["SW-1", os && mariadbSeries[os.mariadb]],
+      ["SW-1", os && redisSeries[os.redis]],
+    ] as [LifecycleStatus["rule"], LifecycleEntry | undefined][];
+  });
+  entries.push(["SW-2", shopwareLines[shopwareLineOf(shopwareVersion)]]);
+  const known = entries.filter((e): e is [LifecycleStatus["rule"], LifecycleEntry] => e[1] !== undefined);
+  return [...new Map(known.map(([rule, e]) => [e, rule])).entries()].map(([e, rule]) => statusOf(rule, e, today));
 }
 
 /** Does this status fail its checklist row? (Ended, and nothing else carries the fixes.) */
@@ -234,8 +237,8 @@ export function lifecycleLine(s: LifecycleStatus): string {
 }
 
 /** Plan warnings: one line per item inside the warning window or past its end. */
-export function lifecycleWarnings(image: string, shopwareVersion: string, today: Date): string[] {
-  return lifecycleOf(image, shopwareVersion, today)
+export function lifecycleWarnings(imagesInUse: string[], shopwareVersion: string, today: Date): string[] {
+  return lifecycleOf(imagesInUse, shopwareVersion, today)
     .filter((s) => s.state !== "supported")
     .map((s) => `${s.rule}: ${lifecycleLine(s)}${lifecycleFails(s) ? ` — ${s.rule} fails` : ""}`);
 }

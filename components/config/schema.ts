@@ -47,8 +47,9 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "a date as YYYY
   error: "a date that exists, as YYYY-MM-DD",
 });
 /** A node by its name without the stack prefix, as `npm run failover` writes it: db-2, or app-2 in profile small. */
-export const DB_NODE_NAME = /^(app|db)-[1-9]\d?$/;
-const dbNodeName = z.string().regex(DB_NODE_NAME, { error: "a database node's name without the stack prefix, such as db-2 (profile small: app-2)" });
+export const NODE_NAME = /^(app|db)-[1-9]\d?$/;
+const imageName = z.enum(Object.keys(images) as [string, ...string[]], { error: `${Object.keys(images).join(" or ")}` });
+const dbNodeName = z.string().regex(NODE_NAME, { error: "a database node's name without the stack prefix, such as db-2 (profile small: app-2)" });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "a time of day as HH:MM (24 h)" });
 const percent = z.number().min(1).max(100);
 const waiverReason = z.string().min(10, { error: "a reason of at least 10 characters", abort: true }).pipe(oneLine(10, 500));
@@ -157,6 +158,12 @@ export const stackConfigSchema = z.strictObject({
   image: z.enum(Object.keys(images) as [string, ...string[]], {
     error: (issue) => (issue.input === undefined ? `${Object.keys(images).join(" or ")}, stated in the stack file (required): a stack from before debian-13 runs debian-12, and a changed image replaces every server; npm run new-customer writes debian-13` : undefined),
   }),
+  /**
+   * Per-node image, by node name without the stack prefix: the nodes listed run this image,
+   * every other node runs shop:image. A changed entry replaces that one server (delete, then
+   * create under the same name), so an upgrade moves one node at a time (README "Upgrade path").
+   */
+  nodeImages: z.record(z.string().regex(NODE_NAME, { error: "a node's name without the stack prefix, such as app-3 or db-2" }), imageName).default({}),
   shopwareVersion: z
     .string({ error: (issue) => (issue.input === undefined ? "the Shopware version the shop runs, such as 6.7.13.0, stated in the stack file (required): a stack from before Shopware 6.7 runs 6.6.10.4 unless it says otherwise" : undefined) })
     .regex(/^6\.\d+\.\d+\.\d+$/, { error: "a full Shopware version such as 6.6.10.4" }),

@@ -9,6 +9,9 @@ export interface NodeSpec {
   /** `<stack>-app-N` or `<stack>-db-N`, equal to the Hetzner server name. */
   name: string;
   kind: "app" | "db";
+  /** The image this server runs (shop:nodeImages, else shop:image) and what that image ships. */
+  image: string;
+  os: OsFacts;
   /** 1-based index within its kind. */
   index: number;
   roles: NodeRole[];
@@ -51,6 +54,7 @@ export interface ShopSpec {
   profile: StackConfig["profile"];
   networkZone: string;
   locations: string[];
+  /** shop:image: what every node runs unless shop:nodeImages names another image for it. */
   image: string;
   os: OsFacts;
   shopware: { version: string; line: string };
@@ -88,6 +92,15 @@ export interface ShopSpec {
   waivers: WaiverSpec[];
   labels: Record<string, string>;
 }
+
+/** The images the stack's servers run, shop:image first when a node runs it. */
+export function imagesInUse(spec: ShopSpec): string[] {
+  return [...new Set(spec.nodes.map((n) => n.image))].sort((a, b) => Number(b === spec.image) - Number(a === spec.image));
+}
+
+/** Debian's PHP-FPM unit and PHP binary on a node: the PHP branch is its image's. */
+export const phpFpmUnit = (node: NodeSpec) => `php${node.os.php}-fpm.service`;
+export const phpBinary = (node: NodeSpec) => `/usr/bin/php${node.os.php}`;
 
 export function appNodes(spec: ShopSpec): NodeSpec[] {
   return spec.nodes.filter((n) => n.roles.includes("app"));

@@ -1,7 +1,7 @@
 import type { core } from "zod";
 import { AUTOMATION_USER, CHECKLY_FREE_RUNS_PER_MONTH, checklyRunsPerMonth, images, loadBalancerTypes, networkZoneOf, NGINX_CLIENT_MAX_BODY_MB, serverTypes } from "./catalog";
-import { incompatibility, supportedCombinations } from "./compat";
-import { databaseNodeNames } from "./derive";
+import { compareVersions, incompatibility, supportedCombinations } from "./compat";
+import { databaseNodeNames, imageOf, nodeShortNames } from "./derive";
 import { lifecycleWarnings } from "./lifecycle";
 import { cidrContains, isPrivateIpv4Cidr, isWorldOpen, parseIpv4Cidr, WORLD_OPEN_IPV4_PREFIX, WORLD_OPEN_IPV6_PREFIX } from "./net";
 import { OFFLINE_SECRET_MARKER, SecretString } from "./secret";
@@ -88,10 +88,17 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     problems.add(["locations"], `locations of one network zone (${Object.entries(networkZoneOf).map(([l, z]) => `${l}: ${z}`).join(", ")})`);
   if (new Set(config.locations).size !== config.locations.length) problems.add(["locations"], "each location once");
 
-  const os = images[config.image];
-  const why = incompatibility(config.shopwareVersion, os);
-  if (why) problems.add(["shopwareVersion"], `a combination supported by the matrix (${why}); supported: ${supportedCombinations().join("; ")}`);
-  warnings.push(...lifecycleWarnings(config.image, config.shopwareVersion, today));
+  const nodeNames = nodeShortNames(config);
+  for (const short of Object.keys(config.nodeImages))
+    if (!nodeNames.includes(short)) problems.add(["nodeImages", short], `a node of this stack (${nodeNames.join(", ")})`, short);
+  // Every image a node runs must carry the Shopware version: mid-upgrade both releases serve it.
+  const inUse = [...new Set(nodeNames.map((n) => imageOf(config, n)))];
+  for (const image of inUse) {
+    const why = incompatibility(config.shopwareVersion, images[image]);
+    const on = inUse.length > 1 ? ` on ${image} (${nodeNames.filter((n) => imageOf(config, n) === image).join(", ")})` : "";
+    if (why) problems.add(["shopwareVersion"], `a combination supported by the matrix${on} (${why}); supported: ${supportedCombinations().join("; ")}`);
+  }
+  warnings.push(...lifecycleWarnings(inUse, config.shopwareVersion, today));
 
   const range = parseIpv4Cidr(config.network.ipRange);
   const subnet = parseIpv4Cidr(config.network.subnet);
@@ -197,6 +204,20 @@ export function semanticChecks(config: StackConfig, problems: ProblemList, today
     else if (name === (primary ?? dbNames[0])) problems.add(["database", "outOfService", i], `a node other than the primary (${name}): the shop cannot run without it`, name);
     else if (outOfService.indexOf(name) !== i) problems.add(["database", "outOfService", i], "each node once", name);
   });
+
+  // MariaDB replicates from an older series into a newer one, never back (its replication
+  // compatibility rules): a replica in service may not run an older MariaDB than the primary.
+  const primaryName = primary ?? dbNames[0];
+  const mariadbOf = (short: string) => images[imageOf(config, short)]?.mariadb;
+  for (const replica of dbNames.filter((n) => n !== primaryName && !outOfService.includes(n))) {
+    const [from, to] = [mariadbOf(primaryName), mariadbOf(replica)];
+    if (from && to && compareVersions(to, from) < 0)
+      problems.add(
+        ["nodeImages", replica],
+        `an image whose MariaDB is not older than the primary's: ${replica} would replicate ${primaryName}'s MariaDB ${from} into ${to}, which MariaDB does not support; rebuild ${replica} on ${imageOf(config, primaryName)}, or list it in shop:database.outOfService until then`,
+        imageOf(config, replica),
+      );
+  }
 
   secretValueChecks(config, problems);
 

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { yamlDocument } from "./escape";
 import { AUTOMATION_USER } from "../config";
-import type { NodeSpec, ShopSpec } from "../config";
+import type { NodeSpec } from "../config";
 import { SHOP_APPLY_PATH } from "./base";
 import { bundleHash } from "./hash";
 import { readShopFile } from "./shopFiles";
@@ -9,8 +9,8 @@ import { fail2banBackendFile } from "./fail2ban";
 import { sshdHardeningFile } from "./sshd";
 
 /** Packages every node needs before the first converge; roles add theirs. */
-export function bootstrapPackages(spec: ShopSpec, node: NodeSpec): string[] {
-  const php = spec.os.php;
+export function bootstrapPackages(node: NodeSpec): string[] {
+  const php = node.os.php;
   const base = ["nftables", "fail2ban", "python3-systemd", "unattended-upgrades", "needrestart", "prometheus-node-exporter", "restic", "rclone", "chrony", "curl", "jq"];
   const app = ["nginx", `php${php}-fpm`, `php${php}-cli`, `php${php}-curl`, `php${php}-gd`, `php${php}-intl`, `php${php}-mbstring`, `php${php}-mysql`, `php${php}-xml`, `php${php}-zip`, `php${php}-redis`, `php${php}-opcache`, "mariadb-client", "redis-tools"];
   const db = ["mariadb-server", "mariadb-backup", "redis-server"];
@@ -62,13 +62,13 @@ function bootstrapBundle(node: NodeSpec): string {
  * apply script and a first bundle it applies. Nothing here depends on users, thresholds, PHP
  * settings or any other day-2 value, and it carries no secret; converge delivers the rest.
  */
-export function renderUserData(spec: ShopSpec, node: NodeSpec, automationPublicKey: string): string {
+export function renderUserData(node: NodeSpec, automationPublicKey: string): string {
   const config = {
     hostname: node.name,
     preserve_hostname: false,
     package_update: true,
     package_upgrade: true,
-    packages: bootstrapPackages(spec, node),
+    packages: bootstrapPackages(node),
     ssh_pwauth: false,
     disable_root: true,
     users: [

@@ -4,7 +4,7 @@ import { backupJobs, BACKUP_STATE_DIR, TEXTFILE_DIR } from "./backup";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
 import { REDIS_INSTANCES, REDIS_PORT, redisHost } from "./redis";
-import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas } from "../config";
+import { databaseRoleOf, DatabaseRole, HEALTH_CHECK_PATH, isDbNode, liveReplicas, phpFpmUnit } from "../config";
 import { SHOP_CURRENT, SHOP_DB_NAME, workerUnitNames } from "./shopware";
 import { phpFpmMaxChildren } from "./sizing";
 import { STATUS_LISTEN } from "./nginx";
@@ -79,11 +79,11 @@ export function outsideInConfig(spec: ShopSpec, node: NodeSpec): OutsideInConfig
   };
 }
 
-export function monitoredServices(spec: ShopSpec, node: NodeSpec): MonitoredService[] {
+export function monitoredServices(node: NodeSpec): MonitoredService[] {
   const deployed = `${SHOP_CURRENT}/bin/console`;
   const services: MonitoredService[] = [];
   if (node.roles.includes("app")) {
-    services.push({ unit: "nginx.service" }, { unit: `php${spec.os.php}-fpm.service` });
+    services.push({ unit: "nginx.service" }, { unit: phpFpmUnit(node) });
     for (const unit of workerUnitNames(node)) services.push({ unit, ifPathExists: deployed });
   }
   if (isDbNode(node)) services.push({ unit: "mariadb.service" }, { unit: "redis-server.service" }, { unit: "redis-server@cache.service" });
@@ -98,7 +98,7 @@ export function healthConfig(spec: ShopSpec, node: NodeSpec): HealthConfig {
     roles: node.roles,
     cores: node.facts.cores,
     thresholds: spec.monitoring.thresholds,
-    services: monitoredServices(spec, node),
+    services: monitoredServices(node),
     replication: node.roles.includes("db-replica") ? "replica" : node.roles.includes("db-primary") && liveReplicas(spec).length ? "primary" : null,
     phpFpm: node.roles.includes("app") ? { statusUrl: `http://${STATUS_LISTEN}${FPM_STATUS_PATH}?json`, maxChildren: phpFpmMaxChildren(node) } : null,
     redis: isDbNode(node) ? REDIS_INSTANCES.map((i) => ({ ...i, passwordEnv: REDIS_PASSWORD_ENV })) : [],

@@ -22,8 +22,8 @@ export const REPLICATION_USER = "replicator";
  * running stacks always had them (a changed file restarts MariaDB); 11.x deprecates both
  * options (mariadbd warns on start), so there they are left to the default.
  */
-function legacyInnodbOptions(spec: ShopSpec): string {
-  return compareVersions(spec.os.mariadb, "11.0") < 0 ? "innodb_flush_method = O_DIRECT\ninnodb_file_per_table = ON\n" : "";
+function legacyInnodbOptions(node: NodeSpec): string {
+  return compareVersions(node.os.mariadb, "11.0") < 0 ? "innodb_flush_method = O_DIRECT\ninnodb_file_per_table = ON\n" : "";
 }
 
 function mariadbConf(spec: ShopSpec, node: NodeSpec): string {
@@ -47,7 +47,7 @@ collation-server = utf8mb4_unicode_ci
 innodb_buffer_pool_size = ${pool}M
 innodb_log_file_size = ${Math.min(2048, Math.max(256, Math.floor(pool / 4)))}M
 innodb_flush_log_at_trx_commit = 1
-${legacyInnodbOptions(spec)}table_open_cache = 4000
+${legacyInnodbOptions(node)}table_open_cache = 4000
 tmp_table_size = 64M
 max_heap_table_size = 64M
 

@@ -1,3 +1,4 @@
+import { phpFpmUnit } from "../config";
 import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleRenderer } from "./types";
 import { iniValue } from "./escape";
@@ -75,8 +76,8 @@ opcache.jit = off
 
 export const php: BundleRenderer = (spec, node) => {
   if (!node.roles.includes("app")) return [];
-  const v = spec.os.php;
-  const fpmUnit = `php${v}-fpm.service`;
+  const v = node.os.php;
+  const fpmUnit = phpFpmUnit(node);
   return [
     { path: `/etc/php/${v}/fpm/pool.d/www.conf`, mode: "0644", owner: "root:root", content: pool(spec, node), restarts: [`reload:${fpmUnit}`] },
     { path: `/etc/php/${v}/fpm/conf.d/90-shop.ini`, mode: "0644", owner: "root:root", content: phpIni(spec), restarts: [`reload:${fpmUnit}`] },

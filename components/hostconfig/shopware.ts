@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { Document, isMap, isScalar, parse as parseYaml, parseDocument, YAMLMap } from "yaml";
 import type { NodeSpec, ShopSpec } from "../config";
 import { cloudflareFallbackRanges } from "../config/cloudflareRanges";
-import { dbPrimary, liveReplicas } from "../config";
+import { dbPrimary, liveReplicas, phpFpmUnit } from "../config";
 import { compareVersions } from "../config/compat";
 import type { BundleFile, BundleRenderer } from "./types";
 import { REDIS_CACHE_PORT, REDIS_PORT, redisHost } from "./redis";
@@ -182,7 +182,7 @@ const envLocalFile = (spec: ShopSpec, node: NodeSpec): BundleFile => ({
   content: envLocal(spec),
   template: true,
   secrets: [...ENV_LOCAL_SECRETS, ...(spec.mail ? ["MAILER_DSN"] : [])],
-  restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
+  restarts: [`reload:${phpFpmUnit(node)}`, ...workerUnits(node)],
 });
 
 /** Days a Shopware log file under shared/var/log is kept after its last write. */
@@ -208,7 +208,7 @@ export const shopware: BundleRenderer = (spec, node) => {
       mode: "0644",
       owner: "root:www-data",
       content: clusterConfig(spec),
-      restarts: [`reload:php${spec.os.php}-fpm.service`, ...workerUnits(node)],
+      restarts: [`reload:${phpFpmUnit(node)}`, ...workerUnits(node)],
     },
     { path: "/etc/systemd/system/shop-consumer@.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-consumer@.service"), restarts: ["shop-consumer@*.service"] },
     { path: "/etc/systemd/system/shop-scheduler.service", mode: "0644", owner: "root:root", content: readShopFile("systemd/shop-scheduler.service"), restarts: node.scheduler ? [SCHEDULER_UNIT] : [] },

@@ -1,4 +1,5 @@
 import type { Role } from "../config/schema";
+import { phpBinary } from "../config";
 import type { NodeSpec, ShopSpec } from "../config";
 import type { BundleFile, BundleRenderer } from "./types";
 import { readShopFile } from "./shopFiles";
@@ -18,7 +19,7 @@ interface RolePolicy {
   /** Extra supplementary groups. */
   groups: string[];
   /** sudoers lines for the role group; empty means no sudo at all. */
-  sudo: (spec: ShopSpec, node: NodeSpec) => string[];
+  sudo: (node: NodeSpec) => string[];
 }
 
 /**
@@ -40,20 +41,20 @@ export const rolePolicies: Record<Role, RolePolicy> = {
     // Exactly the units this node runs: the consumers everywhere, the scheduler only where it
     // runs (D8: a second scheduler would run every task twice). bin/console runs as www-data,
     // so the cache it builds and the files it writes belong to the web server, not the deployer.
-    sudo: (spec, node) => {
+    sudo: (node) => {
       const workers = node.scheduler ? "(consumer@[A-Za-z0-9_-]+|scheduler)" : "consumer@[A-Za-z0-9_-]+";
       const release = `${SHOP_DIR.replace(/\./g, "\\.")}/(current|releases/[A-Za-z0-9_-][A-Za-z0-9._-]+)`;
       const id = "[A-Za-z0-9_-][A-Za-z0-9._-]+";
       return [
-        `Cmnd_Alias SHOP_DEPLOY_CMDS = /usr/bin/systemctl ^reload php${spec.os.php.replace(".", "\\.")}-fpm(\\.service)?$, \\`,
+        `Cmnd_Alias SHOP_DEPLOY_CMDS = /usr/bin/systemctl ^reload php${node.os.php.replace(".", "\\.")}-fpm(\\.service)?$, \\`,
         `    /usr/bin/systemctl ^restart shop-${workers}(\\.service)?$, \\`,
         `    ${RELEASE_TOOL} ^(prepare|activate) ${id}$, \\`,
         `    ${RELEASE_TOOL} ^(rollback|drain|undrain|status)$, \\`,
         `    ${RELEASE_TOOL} ^prune [1-9][0-9]?$, \\`,
         `    ${RELEASE_TOOL} ^maintenance (on|off)$`,
         // The deployment helper (migrations, theme compile, assets) runs once per deploy, as the web server.
-        `Cmnd_Alias SHOP_CONSOLE_CMDS = /usr/bin/php${spec.os.php} ^${release}/bin/console( .+)?$, \\`,
-        `    /usr/bin/php${spec.os.php} ^${release}/vendor/bin/shopware-deployment-helper run( .+)?$`,
+        `Cmnd_Alias SHOP_CONSOLE_CMDS = ${phpBinary(node)} ^${release}/bin/console( .+)?$, \\`,
+        `    ${phpBinary(node)} ^${release}/vendor/bin/shopware-deployment-helper run( .+)?$`,
         "%shop-deploy ALL=(root) NOPASSWD: SHOP_DEPLOY_CMDS",
         "%shop-deploy ALL=(www-data) NOPASSWD: SHOP_CONSOLE_CMDS",
       ];
@@ -85,12 +86,12 @@ export function usersConfig(spec: ShopSpec, node: NodeSpec) {
 }
 
 /** sudoers drop-ins: names without '.', or sudo skips them (sudoers(5), "#includedir"; docs/design.md §8). */
-export function sudoersFiles(spec: ShopSpec, node: NodeSpec): BundleFile[] {
+export function sudoersFiles(node: NodeSpec): BundleFile[] {
   return Object.entries(rolePolicies).map(([role, p]) => ({
     path: `/etc/sudoers.d/shop-${role}`,
     mode: "0440",
     owner: "root:root",
-    content: [`# Managed by the shop blueprint (SEC-2): sudo rights of role ${role}.`, ...p.sudo(spec, node), ""].join("\n"),
+    content: [`# Managed by the shop blueprint (SEC-2): sudo rights of role ${role}.`, ...p.sudo(node), ""].join("\n"),
   }));
 }
 
@@ -101,7 +102,7 @@ export const usersAndRoles: BundleRenderer = (spec, node) => [
     owner: "root:root",
     content: JSON.stringify(usersConfig(spec, node), null, 2) + "\n",
   },
-  ...sudoersFiles(spec, node),
+  ...sudoersFiles(node),
   {
     path: "/usr/local/lib/shop/apply.d/20-users",
     mode: "0755",

@@ -4,13 +4,17 @@ import { renderHostBundle } from "../hostconfig/bundle";
 import type { BundleFile } from "../hostconfig/types";
 import { SHOP_CURRENT, SHOP_DB_NAME, SHOP_SHARED, workerUnitNames } from "../hostconfig/shopware";
 import { HEALTH_CHECK_PATH } from "../config";
-import { appNodes, dbPrimary, liveReplicas, ShopSpec } from "../config";
+import { appNodes, dbPrimary, liveReplicas, phpFpmUnit, ShopSpec } from "../config";
 
 /** A host as the runbook lists it: every fact someone on call needs to reach it. */
 export interface RunbookHost {
   name: string;
   roles: string[];
   serverType: string;
+  /** The image and what it ships: mid-upgrade, hosts run two Debian releases. */
+  image: string;
+  /** This host's PHP-FPM unit (its image's PHP branch); null off the app role. */
+  phpFpmUnit: string | null;
   location: string;
   publicIpv4: string;
   publicIpv6: string;
@@ -75,7 +79,7 @@ export interface RunbookData {
     checkly: { locations: string[]; frequencyMinutes: number } | null;
   };
   /** The Shopware release every app node serves, and the user PHP runs as. */
-  shop: { current: string; user: string; phpFpmUnit: string };
+  shop: { current: string; user: string };
   deploy: { order: string[]; schedulerHost: string };
   updates: { automaticReboot: boolean; windows: { host: string; time: string }[] };
 }
@@ -122,6 +126,8 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       name: n.name,
       roles: n.roles,
       serverType: n.serverType,
+      image: `${n.image} (PHP ${n.os.php}, MariaDB ${n.os.mariadb})`,
+      phpFpmUnit: n.roles.includes("app") ? phpFpmUnit(n) : null,
       location: n.location,
       publicIpv4: addressOf.get(n.name)?.publicIpv4 ?? "unknown",
       publicIpv6: addressOf.get(n.name)?.publicIpv6 ?? "unknown",
@@ -174,7 +180,7 @@ export function buildRunbook(spec: ShopSpec, hosts: HostAddresses[], lb: { ipv4:
       cloudflareHealthchecks: spec.monitoring.cloudflareHealthchecks,
       checkly: spec.monitoring.checkly ? { locations: [...spec.monitoring.checkly.locations], frequencyMinutes: spec.monitoring.checkly.frequencyMinutes } : null,
     },
-    shop: { current: SHOP_CURRENT, user: "www-data", phpFpmUnit: `php${spec.os.php}-fpm.service` },
+    shop: { current: SHOP_CURRENT, user: "www-data" },
     deploy: { order: apps.map((n) => n.name), schedulerHost: apps.find((n) => n.scheduler)?.name ?? apps[0].name },
     updates: { automaticReboot: spec.updates.automaticReboot, windows: spec.nodes.map((n) => ({ host: n.name, time: n.rebootTime })) },
   };

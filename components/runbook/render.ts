@@ -8,6 +8,23 @@ import type { HealthCheckFacts, RunbookData, RunbookHost } from "./data";
 /** The shell variable every command logs in with: whoever is on call sets it to their own login. */
 const ADMIN = "$ADMIN";
 
+/** The nodes README "Upgrade path" names, without the stack prefix: replica, primary, app-only nodes. */
+interface UpgradeNames {
+  replica: string;
+  primary: string;
+  apps: string[];
+}
+
+function upgradeNames(d: RunbookData): UpgradeNames {
+  const short = (name: string) => shortNodeName(d.stack, name);
+  const dbHosts = [d.database.primary, ...d.database.replicas, ...d.database.outOfService];
+  return {
+    replica: short(d.database.replicas[0] ?? d.database.outOfService[0] ?? d.database.primary),
+    primary: short(d.database.primary),
+    apps: d.hosts.filter((h) => !dbHosts.includes(h.name)).map((h) => short(h.name)),
+  };
+}
+
 const text = {
   en: {
     title: (d: RunbookData) => `# Runbook: ${d.customer} (stack ${d.stack}, ${d.environment})`,
@@ -68,7 +85,7 @@ const text = {
     roles: { owner: "Owner", onCall: "On call", agency: "Agency", hoster: "Hoster" },
     contactHead: "| Role | Name | Phone | E-mail |",
     hosts: "## Hosts",
-    hostHead: "| Host | Roles | Public IPv4 | Public IPv6 | Private IP | Type | Location |",
+    hostHead: "| Host | Roles | Public IPv4 | Public IPv6 | Private IP | Type | Image | Location |",
     scheduler: " (scheduler)",
     lb: "## Load balancer and domains",
     lbLine: (d: RunbookData, mark: (a: string) => string) =>
@@ -147,12 +164,16 @@ const text = {
       `Security updates install unattended every day. Automatic reboots are ${d.updates.automaticReboot ? "on" : "off"}; each host has its own hour so mirrored nodes never reboot together:`,
     windowHead: "| Host | Reboot time |",
     upgrade: "## Upgrade path: debian-12 / Shopware 6.6 → debian-13 / Shopware 6.7",
-    upgradeSteps: [
-      "When SW-1 or SW-2 warns (components/config/lifecycle.ts has the dates), move without downtime, one node at a time, never replacing a server in place:",
-      "1. Update Shopware to the newest patch of its line and deploy (see Rolling deploy).",
-      "2. DB replica first: add a replica on debian-13 (MariaDB 11.8 replicates from 10.11), let it catch up, promote it (see the database section), rebuild the old primary as the new replica on debian-13.",
-      "3. App nodes: add one debian-13 node behind the LB, wait for its health check, drain and remove one old node; repeat.",
-      "4. Raise shop:shopwareVersion to 6.7 and deploy. shop:image is stack-wide today: do not change it on a running stack (README, Upgrade path).",
+    upgradeSteps: (d: RunbookData, u: UpgradeNames) => [
+      "When SW-1 or SW-2 warns (components/config/lifecycle.ts has the dates), move one server at a time while the others serve the shop (README, Upgrade path). Each step edits the stack file, then `pulumi preview` must show exactly one server `replace`. In production lift that server's protection first: `hcloud server disable-protection NAME delete rebuild` (the provider cannot delete a protected server).",
+      `0. \`npm run verify-hosts -- --stack ${d.stack}\` is green, a fresh backup exists (\`npm run backup -- --stack ${d.stack} --now\`), and the shop runs the newest 6.6.10 patch (deployed).`,
+      `1. Replica: \`shop:nodeImages: {${u.replica}: debian-13}\` and \`shop:database.outOfService: [${u.replica}]\`, \`pulumi up\`, then \`npm run failover -- --stack ${d.stack} --rebuild ${u.replica}\` (a dump, since MariaDB 11.8 cannot prepare a 10.11 hot copy).`,
+      `2. Fail over to it: \`npm run failover -- --stack ${d.stack} --to ${u.replica}\`.`,
+      `3. Old primary: add \`${u.primary}: debian-13\` to shop:nodeImages, \`pulumi up\`, \`npm run failover -- --stack ${d.stack} --rebuild ${u.primary}\`.`,
+      u.apps.length
+        ? `4. App nodes ${u.apps.join(", ")}, one at a time: add \`app-N: debian-13\`, \`pulumi up\`, \`npm run deploy -- --stack ${d.stack} --hosts hosts.${d.stack}.json --release ./shop-build.tar.gz\` (a new node has no release until a deploy), wait until the LB shows it healthy. For spare capacity add a surge node on debian-13 first (shop:appNodes one higher) and remove it at the end.`
+        : "4. Both nodes carry the app role too: steps 1 and 3 rebuilt them; deploy after each (a new node has no release until a deploy).",
+      "5. `shop:image: debian-13`, remove shop:nodeImages (nothing is replaced), then raise shop:shopwareVersion to 6.7, `pulumi up`, and deploy the 6.7 release.",
     ],
   },
   de: {
@@ -216,7 +237,7 @@ const text = {
     roles: { owner: "Inhaber", onCall: "Rufbereitschaft", agency: "Agentur", hoster: "Hoster" },
     contactHead: "| Rolle | Name | Telefon | E-Mail |",
     hosts: "## Server",
-    hostHead: "| Host | Rollen | Öffentliche IPv4 | Öffentliche IPv6 | Private IP | Typ | Standort |",
+    hostHead: "| Host | Rollen | Öffentliche IPv4 | Öffentliche IPv6 | Private IP | Typ | Image | Standort |",
     scheduler: " (Scheduler)",
     lb: "## Loadbalancer und Domains",
     lbLine: (d: RunbookData, mark: (a: string) => string) =>
@@ -295,12 +316,16 @@ const text = {
       `Sicherheitsupdates installieren sich täglich unbeaufsichtigt. Automatische Neustarts sind ${d.updates.automaticReboot ? "an" : "aus"}; jeder Host hat seine eigene Stunde, damit gespiegelte Knoten nie gleichzeitig neu starten:`,
     windowHead: "| Host | Neustartzeit |",
     upgrade: "## Upgrade-Pfad: debian-12 / Shopware 6.6 → debian-13 / Shopware 6.7",
-    upgradeSteps: [
-      "Sobald SW-1 oder SW-2 warnt (Daten in components/config/lifecycle.ts), ohne Ausfall umstellen, Knoten für Knoten, nie einen Server an Ort und Stelle ersetzen:",
-      "1. Shopware auf den neuesten Patch seiner Linie bringen und ausrollen (siehe Rollierendes Deployment).",
-      "2. Zuerst das DB-Replikat: ein Replikat auf debian-13 anlegen (MariaDB 11.8 repliziert von 10.11), aufholen lassen, hochstufen (siehe Datenbank-Abschnitt), den alten Primary als neues Replikat auf debian-13 neu aufsetzen.",
-      "3. App-Knoten: einen debian-13-Knoten hinter dem LB hinzufügen, seinen Health-Check abwarten, einen alten Knoten leeren und entfernen; wiederholen.",
-      "4. shop:shopwareVersion auf 6.7 anheben und ausrollen. shop:image gilt heute für den ganzen Stack: auf einem laufenden Stack nicht ändern (README, Upgrade path).",
+    upgradeSteps: (d: RunbookData, u: UpgradeNames) => [
+      "Sobald SW-1 oder SW-2 warnt (Daten in components/config/lifecycle.ts), einen Server nach dem anderen umstellen, während die übrigen den Shop bedienen (README, Upgrade path). Jeder Schritt ändert die Stack-Datei; danach muss `pulumi preview` genau ein Server-`replace` zeigen. In Produktion vorher den Schutz dieses Servers aufheben: `hcloud server disable-protection NAME delete rebuild` (der Provider kann einen geschützten Server nicht löschen).",
+      `0. \`npm run verify-hosts -- --stack ${d.stack}\` ist grün, eine frische Sicherung liegt vor (\`npm run backup -- --stack ${d.stack} --now\`), und der Shop läuft mit dem neuesten 6.6.10-Patch (ausgerollt).`,
+      `1. Replikat: \`shop:nodeImages: {${u.replica}: debian-13}\` und \`shop:database.outOfService: [${u.replica}]\`, \`pulumi up\`, dann \`npm run failover -- --stack ${d.stack} --rebuild ${u.replica}\` (als Dump, da MariaDB 11.8 keine heiße Kopie von 10.11 vorbereiten kann).`,
+      `2. Darauf umschalten: \`npm run failover -- --stack ${d.stack} --to ${u.replica}\`.`,
+      `3. Alter Primary: \`${u.primary}: debian-13\` in shop:nodeImages ergänzen, \`pulumi up\`, \`npm run failover -- --stack ${d.stack} --rebuild ${u.primary}\`.`,
+      u.apps.length
+        ? `4. App-Knoten ${u.apps.join(", ")}, einzeln: \`app-N: debian-13\` ergänzen, \`pulumi up\`, \`npm run deploy -- --stack ${d.stack} --hosts hosts.${d.stack}.json --release ./shop-build.tar.gz\` (ein neuer Knoten hat bis zum Deployment kein Release), warten, bis der LB ihn als gesund zeigt. Für Reservekapazität zuerst einen zusätzlichen Knoten auf debian-13 anlegen (shop:appNodes um eins höher) und am Ende wieder entfernen.`
+        : "4. Beide Knoten tragen auch die App-Rolle: Schritte 1 und 3 haben sie neu aufgebaut; nach jedem ausrollen (ein neuer Knoten hat bis zum Deployment kein Release).",
+      "5. `shop:image: debian-13`, shop:nodeImages entfernen (nichts wird ersetzt), dann shop:shopwareVersion auf 6.7 anheben, `pulumi up` und das 6.7-Release ausrollen.",
     ],
   },
 } as const;
@@ -383,7 +408,7 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "|---|---|",
     ...d.hosts.map((h) => `| ${h.name} | ${h.logUnits.map((u) => `\`${u}\``).join(", ")} |`),
     "",
-    ...code([ssh(app, `sudo journalctl -u nginx -u ${d.shop.phpFpmUnit} -n 200 --no-pager`), ssh(primary, "sudo journalctl -u mariadb -n 200 --no-pager")]),
+    ...code([ssh(app, `sudo journalctl -u nginx -u ${app.phpFpmUnit} -n 200 --no-pager`), ssh(primary, "sudo journalctl -u mariadb -n 200 --no-pager")]),
     "",
     t.alerts,
     "",
@@ -412,8 +437,8 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     t.hosts,
     "",
     t.hostHead,
-    "|---|---|---|---|---|---|---|",
-    ...d.hosts.map((h) => `| ${h.name} | ${h.roles.join(", ")}${h.scheduler ? t.scheduler : ""} | ${mark(h.publicIpv4)} | ${mark(h.publicIpv6)} | ${h.privateIp} | ${h.serverType} | ${h.location} |`),
+    "|---|---|---|---|---|---|---|---|",
+    ...d.hosts.map((h) => `| ${h.name} | ${h.roles.join(", ")}${h.scheduler ? t.scheduler : ""} | ${mark(h.publicIpv4)} | ${mark(h.publicIpv6)} | ${h.privateIp} | ${h.serverType} | ${h.image} | ${h.location} |`),
     "",
     t.verify,
     "",
@@ -533,7 +558,7 @@ export function renderRunbook(d: RunbookData, lang: Lang, provenance: Provenance
     "",
     t.upgrade,
     "",
-    ...t.upgradeSteps,
+    ...t.upgradeSteps(d, upgradeNames(d)),
     "",
   ];
   return lines.join("\n");

@@ -3,7 +3,6 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { AUTOMATION_USER } from "../../components/config";
 import { renderUserData } from "../../components/hostconfig/cloudInit";
-import type { ShopSpec } from "../../components/config";
 import { hostUnits } from "./image";
 import { LabNames, SH_DIR, vethNames } from "./paths";
 import { run, RunOptions, RunResult, waitFor } from "./proc";
@@ -22,12 +21,12 @@ export const mergedDir = (names: LabNames, host: string) => path.join(hostDir(na
  * checked against the plan's file with only the key swapped, so the host boots exactly what the
  * plan renders apart from the key the lab can actually log in with.
  */
-export function labUserData(spec: ShopSpec, host: LabHost, labPublicKey: string): string {
+export function labUserData(host: LabHost, labPublicKey: string): string {
   const planned = fs.readFileSync(path.join(host.planDir, "user-data.yaml"), "utf8");
   const users = (parse(planned) as { users?: { name: string; ssh_authorized_keys?: string[] }[] }).users ?? [];
   const planKey = users.find((u) => u.name === AUTOMATION_USER)?.ssh_authorized_keys?.[0];
   if (!planKey) throw new Error(`${host.name}: the plan's user-data has no key for ${AUTOMATION_USER}`);
-  const rendered = renderUserData(spec, host.node, labPublicKey);
+  const rendered = renderUserData(host.node, labPublicKey);
   if (planned.split(planKey).join(labPublicKey) !== rendered)
     throw new Error(`${host.name}: renderUserData differs from the plan's user-data.yaml beyond the automation key; re-run the plan`);
   return rendered;
@@ -62,8 +61,8 @@ function networkConfig(topo: LabTopology, m: LabMachine): string {
   return stringify({ version: 1, config: [eth0, ...eth1] });
 }
 
-export function planMachine(spec: ShopSpec, host: LabHost, labPublicKey: string, dataDisk: boolean): LabMachine {
-  return { name: host.name, index: host.index, publicIp: host.publicIp, privateIp: host.privateIp, userData: labUserData(spec, host, labPublicKey), units: hostUnits(spec, host.node), dataDisk };
+export function planMachine(host: LabHost, labPublicKey: string, dataDisk: boolean): LabMachine {
+  return { name: host.name, index: host.index, publicIp: host.publicIp, privateIp: host.privateIp, userData: labUserData(host, labPublicKey), units: hostUnits(host.node), dataDisk };
 }
 
 /** Overlay root (image below, the machine's own layer above) with the NoCloud seed. */

@@ -24,19 +24,22 @@ function unitsOf(pkg: string): string[] {
   return [...(ROLE_UNITS[pkg] ?? []), ...phpFpmUnits(pkg)];
 }
 
-/** Every package any host of the stack installs at first boot (the image preinstalls them all). */
-export function imagePackages(spec: ShopSpec): string[] {
-  return [...new Set(spec.nodes.flatMap((n) => bootstrapPackages(spec, n)))].sort();
+/** The stack's nodes on one Debian release (a stack mid-upgrade runs two, shop:nodeImages). */
+const nodesOn = (spec: ShopSpec, suite: string) => spec.nodes.filter((n) => n.os.codename === suite);
+
+/** Every package a host of the stack on this release installs at first boot (its image preinstalls them all). */
+export function imagePackages(spec: ShopSpec, suite: string): string[] {
+  return [...new Set(nodesOn(spec, suite).flatMap((n) => bootstrapPackages(n)))].sort();
 }
 
-/** Role units the image disables: every role unit of the stack's packages. */
-export function roleUnits(spec: ShopSpec): string[] {
-  return [...new Set(imagePackages(spec).flatMap(unitsOf))].sort();
+/** Role units the release's image disables: every role unit of its packages. */
+export function roleUnits(spec: ShopSpec, suite: string): string[] {
+  return [...new Set(imagePackages(spec, suite).flatMap(unitsOf))].sort();
 }
 
 /** The role units this host's own bootstrap packages would have enabled. */
-export function hostUnits(spec: ShopSpec, node: NodeSpec): string[] {
-  return [...new Set(bootstrapPackages(spec, node).flatMap(unitsOf))].sort();
+export function hostUnits(node: NodeSpec): string[] {
+  return [...new Set(bootstrapPackages(node).flatMap(unitsOf))].sort();
 }
 
 /**
@@ -69,11 +72,15 @@ export interface ImageResult {
 /** The build steps build-image.sh shares with the validator root; part of the cache key like the script. */
 const CHROOT_BUILD_LIB = path.join(PROJECT_ROOT, "scripts", "lib", "chroot-build.sh");
 
-/** Builds the image of the stack's own release unless one for the same package list and build script exists. */
-export function ensureImage(spec: ShopSpec, log: (line: string) => void): ImageResult {
-  const suite = spec.os.codename;
-  const packages = imagePackages(spec);
-  const units = roleUnits(spec);
+/** The releases the stack's nodes run, shop:image's first: the storage box boots that one. */
+export function imageSuites(spec: ShopSpec): string[] {
+  return [...new Set([...spec.nodes].sort((a, b) => Number(b.image === spec.image) - Number(a.image === spec.image)).map((n) => n.os.codename))];
+}
+
+/** Builds the image of one of the stack's releases unless one for the same package list and build script exists. */
+export function ensureImage(spec: ShopSpec, suite: string, log: (line: string) => void): ImageResult {
+  const packages = imagePackages(spec, suite);
+  const units = roleUnits(spec, suite);
   const script = path.join(SH_DIR, "build-image.sh");
   const hash = createHash("sha256")
     .update(suite)

@@ -4,7 +4,7 @@ import type { ShopSpec } from "../../components/config";
 import { converge, ConvergeResult } from "./converge";
 import { labDown } from "./down";
 import { BootResult, LabMachine, planMachine, prepareMachine, startMachine, waitForBoot } from "./hosts";
-import { ensureImage } from "./image";
+import { ensureImage, imageSuites } from "./image";
 import { createNetwork } from "./network";
 import { LabNames, labStackDir, PROJECT_ROOT } from "./paths";
 import { renderPlan } from "./plan";
@@ -80,8 +80,16 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     const key = labKeyPair(names.runDir);
     const stackFile = writeLabStack(names.stack, labStackDir(names), key.publicKey);
     const spec = labSpec(stackFile, names.stack);
-    const image = ensureImage(spec, log);
-    log(image.built ? `image: built in ${image.seconds.toFixed(0)} s` : `image: cached (${image.dir})`);
+    // One image per Debian release the nodes run: a stack mid-upgrade boots both.
+    const imageDirs = new Map<string, string>();
+    let [imageSeconds, imageBuilt] = [0, false];
+    for (const suite of imageSuites(spec)) {
+      const image = ensureImage(spec, suite, log);
+      log(image.built ? `image: ${suite} built in ${image.seconds.toFixed(0)} s` : `image: ${suite} cached (${image.dir})`);
+      imageDirs.set(suite, image.dir);
+      imageSeconds += image.seconds;
+      imageBuilt ||= image.built;
+    }
     const topo = readTopology(spec, renderPlan(stackFile, path.join(names.runDir, "plan")));
     const secrets = labSecrets(names, spec, topo);
     createNetwork(names, topo);
@@ -93,10 +101,11 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     await startDnsStandins(names, spec, records, edge);
 
     const storageBox = storageBoxMachine(names, topo);
-    const machines: LabMachine[] = [...topo.hosts.map((h) => planMachine(spec, h, key.publicKey, h === dataDiskHost(topo))), storageBox];
+    const machines: LabMachine[] = [...topo.hosts.map((h) => planMachine(h, key.publicKey, h === dataDiskHost(topo))), storageBox];
     const startedAt = Date.now();
     for (const m of machines) {
-      prepareMachine(names, topo, m, image.dir);
+      const suite = topo.hosts.find((h) => h.name === m.name)?.node.os.codename ?? imageSuites(spec)[0];
+      prepareMachine(names, topo, m, imageDirs.get(suite)!);
       startMachine(names, m);
     }
     const booted = await Promise.all(machines.map((m) => waitForBoot(names, m.name, startedAt)));
@@ -122,7 +131,7 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
     if (!topo.loadBalancer.targets.every((t) => states[t.name] === "UP")) throw new Error(`LB targets not UP 90 s after converge: ${JSON.stringify(states)}`);
     log(`load balancer: ${topo.loadBalancer.targets.length} targets UP ${((Date.now() - lbStarted) / 1000).toFixed(1)} s after the deploy`);
 
-    const state: LabState = { imageSeconds: image.seconds, imageBuilt: image.built, boots, converges: converges.map((c) => ({ host: c.host, seconds: c.seconds })) };
+    const state: LabState = { imageSeconds: imageSeconds, imageBuilt: imageBuilt, boots, converges: converges.map((c) => ({ host: c.host, seconds: c.seconds })) };
     fs.writeFileSync(statePath(names), JSON.stringify(state, null, 2));
     return { stackFile, spec, topo, key: key.privateKey, publicKey: key.publicKey, secrets, state };
   } catch (err) {

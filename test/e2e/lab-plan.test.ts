@@ -43,16 +43,16 @@ for (const stack of allStacks()) {
     for (const host of topo.hosts) {
       // The seed is the plan's user-data with only the automation key swapped.
       const planned = fs.readFileSync(path.join(host.planDir, "user-data.yaml"), "utf8");
-      const seeded = labUserData(spec, host, LAB_KEY);
+      const seeded = labUserData(host, LAB_KEY);
       assert.notEqual(seeded, planned);
       const diff = seeded.split("\n").filter((line, i) => line !== planned.split("\n")[i]);
       assert.deepEqual(diff.map((l) => l.trim()), [`- ${LAB_KEY}`]);
       assert.ok(parse(seeded));
-      const machine = planMachine(spec, host, LAB_KEY, false);
-      for (const unit of machine.units) assert.ok(roleUnits(spec).includes(unit), `${unit} is not disabled in the image`);
-      assert.deepEqual(hostUnits(spec, host.node).includes("nginx.service"), host.node.roles.includes("app"));
+      const machine = planMachine(host, LAB_KEY, false);
+      for (const unit of machine.units) assert.ok(roleUnits(spec, host.node.os.codename).includes(unit), `${unit} is not disabled in the image`);
+      assert.deepEqual(hostUnits(host.node).includes("nginx.service"), host.node.roles.includes("app"));
     }
-    assert.ok(imagePackages(spec).includes("mariadb-server"));
+    assert.ok(imagePackages(spec, spec.os.codename).includes("mariadb-server"));
 
     const config = renderHaproxyConfig(topo.loadBalancer, "/run/lab-test.sock");
     const hc = spec.loadBalancer.healthCheck;

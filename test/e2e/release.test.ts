@@ -120,7 +120,7 @@ test("deploy: every sudo command the deploy CLI sends is allowed to the deploy r
     install(root, renderHostBundle(spec, app).files.filter((f) => /apply\.d\/(20-users|30-shop-layout)$|^\/etc\/(shop|sudoers\.d)\/|^\/usr\/local\/sbin\/shop-release$/.test(f.path)));
     for (const hook of ["20-users", "30-shop-layout"]) assert.equal(inRoot(root, [`/usr/local/lib/shop/apply.d/${hook}`]).status, 0);
     const id = "20261202T221500Z-3fa9c2d1";
-    const lines = [remote.preflight, remote.drain, remote.undrain, remote.maintenance(true), remote.maintenance(false), remote.prepare(id), remote.activate(id), remote.prune(3), remote.warmCache(spec, id), remote.deploymentHelper(spec, id), remote.reloadPhp(spec), remote.restartWorkers(app)];
+    const lines = [remote.preflight, remote.drain, remote.undrain, remote.maintenance(true), remote.maintenance(false), remote.prepare(id), remote.activate(id), remote.prune(3), remote.warmCache(app, id), remote.deploymentHelper(app, id), remote.reloadPhp(app), remote.restartWorkers(app)];
     const invocations = lines.flatMap(sudoInvocations);
     assert.ok(invocations.length >= lines.length, "every line sends at least one sudo command");
     for (const { runAs, command } of invocations) {

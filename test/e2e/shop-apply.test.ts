@@ -147,7 +147,7 @@ test("cloud-init's runcmd applies the first bundle from the rendered user data",
   if (!requireTool(t, "jq")) return;
   const dir = tempDir(t);
   const root = path.join(dir, "root");
-  const doc = parse(renderUserData(spec, node, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootstrapTestKeyBootstrapTestKeyBootstrapTe t")) as {
+  const doc = parse(renderUserData(node, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootstrapTestKeyBootstrapTestKeyBootstrapTe t")) as {
     write_files: { path: string; permissions: string; content: string }[];
     runcmd: string[][];
   };

@@ -4,7 +4,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { TestContext } from "node:test";
-import type { ShopSpec } from "../../components/config";
 import { requireTool, run, RunResult } from "./tools";
 import { ROOT } from "./stacks";
 
@@ -52,9 +51,8 @@ function inRoot(root: string, cmd: string, args: string[], opts: { env?: NodeJS.
   return run("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, root, tmp, ...(opts.cwd ? ["sh", "-c", 'cd "$0" && exec "$@"', opts.cwd] : []), cmd, ...args], { env: opts.env });
 }
 
-/** The validators for a stack's image: this host's for its own release, a debootstrapped root's otherwise. */
-export function validatorsFor(spec: ShopSpec): Validators {
-  const codename = spec.os.codename;
+/** The validators of a node's release: this host's for its own release, a debootstrapped root's otherwise. */
+export function validatorsFor(codename: string): Validators {
   if (codename === HOST_CODENAME) return { codename, require: requireTool, run: (cmd, args, opts = {}) => run(cmd, args, opts) };
   let root: string | undefined;
   const rootOf = () => (root ??= ensureRoot(codename));

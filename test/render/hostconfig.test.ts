@@ -8,13 +8,13 @@ import { disallowedUserDataKeys, renderUserData, USER_DATA_LIMIT_BYTES } from ".
 import { MARIADB_CONF_PATH, MARIADB_ROLE_PATH } from "../../components/hostconfig/mariadb";
 import { HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
 import { redisHost, REDIS_CACHE_PORT, REDIS_PORT, REDIS_ROLE_PATH } from "../../components/hostconfig/redis";
-import { isDbNode } from "../../components/config";
+import { isDbNode, type ShopSpec } from "../../components/config";
 import { compareVersions } from "../../components/config/compat";
 import { SHOP_FILES_DIR } from "../../components/hostconfig/shopFiles";
 import { SHOP_LOG_DAYS } from "../../components/hostconfig/shopware";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx, TEST_SECRETS } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
-import { allStacks, stackSpec } from "../helpers/stacks";
+import { allStacks, editedStackSpec, stackSpec } from "../helpers/stacks";
 import { requireTool, run, tempDir } from "../helpers/tools";
 import { validatorsFor } from "../helpers/validatorRoot";
 
@@ -36,15 +36,20 @@ test("shellcheck passes on every script in components/files", (t) => {
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
 
-for (const stack of allStacks()) {
-  const spec = stackSpec(stack);
-  // Each stack is judged by its own image's tools (a trixie root for debian-13 on this Debian 12 machine).
-  const tools = validatorsFor(spec);
-  describe(`stack ${stack} (${tools.codename} validators)`, () => {
+/** Every committed stack, and one halfway through README "Upgrade path" (nodes on both releases). */
+const rendered: [string, ShopSpec][] = [
+  ...allStacks().map((stack): [string, ShopSpec] => [stack, stackSpec(stack)]),
+  ["alpenhaus mid-upgrade", editedStackSpec("alpenhaus", (raw) => (raw.nodeImages = { "app-1": "debian-13", "db-2": "debian-13" })).spec],
+];
+
+for (const [stack, spec] of rendered) {
+  describe(`stack ${stack}`, () => {
     for (const node of spec.nodes) {
+      // Each node is judged by its own image's tools (a trixie root for debian-13 on this Debian 12 machine).
+      const tools = validatorsFor(node.os.codename);
       test(`${node.name}: user-data passes cloud-init schema, ≤16 KiB, allow-listed keys`, (t) => {
         if (!tools.require(t, "cloud-init")) return;
-        const userData = renderUserData(spec, node, TEST_KEY);
+        const userData = renderUserData(node, TEST_KEY);
         assert.ok(Buffer.byteLength(userData) <= USER_DATA_LIMIT_BYTES, `${Buffer.byteLength(userData)} bytes`);
         assert.deepEqual(disallowedUserDataKeys(userData), []);
         const file = path.join(tempDir(t), "user-data.yaml");
@@ -111,16 +116,16 @@ for (const stack of allStacks()) {
           });
 
           await t.test("php-fpm -t on the rendered pool and php.ini", (t) => {
-            const fpm = `php-fpm${spec.os.php}`;
+            const fpm = `php-fpm${node.os.php}`;
             if (!tools.require(t, fpm)) return;
-            const r = tools.run(fpm, ["-t", "-y", phpFpmTestConf(root, spec.os.php)], { env: phpIniEnv(root, spec.os.php, "fpm") });
+            const r = tools.run(fpm, ["-t", "-y", phpFpmTestConf(root, node.os.php)], { env: phpIniEnv(root, node.os.php, "fpm") });
             assert.equal(r.status, 0, r.stdout + r.stderr);
             assert.match(r.stdout + r.stderr, /test is successful/);
             assert.doesNotMatch(r.stdout + r.stderr, /syntax error|Warning|Unknown/i);
             // The CLI forces max_execution_time to 0, so that one is read from the file.
-            assert.match(fs.readFileSync(path.join(root, `etc/php/${spec.os.php}/fpm/conf.d/90-shop.ini`), "utf8"), new RegExp(`^max_execution_time = ${spec.php.maxExecutionTime}$`, "m"));
-            const ini = tools.run(`php${spec.os.php}`, ["-r", 'echo ini_get("memory_limit"), "|", ini_get("realpath_cache_ttl"), "|", ini_get("opcache.validate_timestamps"), "|", ini_get("opcache.max_accelerated_files");'], {
-              env: phpIniEnv(root, spec.os.php, "fpm"),
+            assert.match(fs.readFileSync(path.join(root, `etc/php/${node.os.php}/fpm/conf.d/90-shop.ini`), "utf8"), new RegExp(`^max_execution_time = ${spec.php.maxExecutionTime}$`, "m"));
+            const ini = tools.run(`php${node.os.php}`, ["-r", 'echo ini_get("memory_limit"), "|", ini_get("realpath_cache_ttl"), "|", ini_get("opcache.validate_timestamps"), "|", ini_get("opcache.max_accelerated_files");'], {
+              env: phpIniEnv(root, node.os.php, "fpm"),
             });
             assert.doesNotMatch(ini.stdout + ini.stderr, /syntax error|Warning/i);
             assert.equal(ini.stdout, `${spec.php.memoryLimit}|3600|0|20000`);

@@ -75,14 +75,20 @@ test("converge per host: waits for cloud-init, copies the bundle, applies it wit
   const dir = tempDir(t);
   const { plan, triggers, root } = planOf(dir, variant(dir, "base", () => {}), "base");
   const byName = new Map(plan.resources.map((r) => [r.name, r]));
+  const serverIds = new Set<string>();
   for (const host of ["demo-app-1", "demo-app-2", "demo-db-1", "demo-db-2"]) {
     const hash = readJson<{ hash: string }>(path.join(root, "hosts", host, "bundle.json")).hash;
-    assert.deepEqual(triggers[host], [hash], `${host}: the trigger is the bundle's content hash`);
+    // The bundle's content hash, then the server's id: a replaced server runs every step again.
+    const [bundleHash, serverId] = triggers[host];
+    assert.equal(bundleHash, hash, `${host}: the trigger is the bundle's content hash`);
+    assert.match(String(serverId), /^\d+$/, `${host}: the server's id`);
+    serverIds.add(serverId);
     const wait = byName.get(`${host}-converge-cloud-init`)!;
     assert.match(String(wait.inputs.create), /cloud-init status --wait/);
+    assert.deepEqual(wait.inputs.triggers, [serverId]);
     const copy = byName.get(`${host}-converge-bundle`)!;
     assert.equal(copy.type, "command:remote:CopyToRemote");
-    assert.deepEqual(copy.inputs.triggers, [hash]);
+    assert.deepEqual(copy.inputs.triggers, [hash, serverId]);
     assert.deepEqual(copy.options?.dependsOn, [`${host}-converge-cloud-init`]);
     const apply = byName.get(`${host}-converge-apply`)!;
     assert.equal(apply.inputs.stdin, "[secret]", "secrets travel on stdin, as a secret");
@@ -91,6 +97,7 @@ test("converge per host: waits for cloud-init, copies the bundle, applies it wit
     assert.match(String(apply.inputs.create), new RegExp(`--secrets-stdin /home/shopops/shop-bundle-${hash.slice(0, 12)}\\.json`));
     assert.deepEqual(apply.options?.dependsOn, [`${host}-converge-bundle`, `${host}-converge-apply-script`]);
   }
+  assert.equal(serverIds.size, 4, "each host's steps are keyed by its own server");
   assert.ok(byName.get("demo-db-2-converge")!.options?.dependsOn?.includes("demo-db-1-converge"), "the replica converges after the primary");
   // Placeholders stand in for every secret offline; none may reach any file under out/.
   const files = fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());

@@ -46,7 +46,7 @@ test("shop:database.primary moves the primary role; server_ids and MariaDB's res
 test("a failover changes no server's user-data (a change there would replace the server)", () => {
   for (const node of before.nodes) {
     const moved = after.nodes.find((n) => n.name === node.name)!;
-    assert.equal(renderUserData(after, moved, "ssh-ed25519 AAAAtest automation"), renderUserData(before, node, "ssh-ed25519 AAAAtest automation"), node.name);
+    assert.equal(renderUserData(moved, "ssh-ed25519 AAAAtest automation"), renderUserData(node, "ssh-ed25519 AAAAtest automation"), node.name);
   }
 });
 

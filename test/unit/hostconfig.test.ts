@@ -7,7 +7,7 @@ import { innodbBufferPoolMb, mariadbMaxConnections, phpFpmMaxChildren, phpFpmMem
 import { secretsFor } from "../../components/cloud/converge";
 import { renderSecretsEnv, webhookSecretName } from "../../components/hostconfig/secretsEnv";
 import { appNodes, dbPrimary, OFFLINE_SECRET_MARKER } from "../../components/config";
-import { allStacks, stackSpec } from "../helpers/stacks";
+import { allStacks, editedStackSpec, stackSpec } from "../helpers/stacks";
 import { run } from "../helpers/tools";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUnitTestKeyUnitTestKeyUnitTestKeyUnitTestK unit";
@@ -23,7 +23,7 @@ test("user data of every host: allow-listed, ≤16 KiB, no secret, and the first
   for (const stack of allStacks()) {
     const spec = stackSpec(stack);
     for (const node of spec.nodes) {
-      const userData = renderUserData(spec, node, KEY);
+      const userData = renderUserData(node, KEY);
       const bytes = Buffer.byteLength(userData);
       if (bytes > largest.bytes) largest = { host: node.name, bytes };
       assert.ok(bytes <= USER_DATA_LIMIT_BYTES, `${node.name}: ${bytes} bytes`);
@@ -44,14 +44,15 @@ test("user data of every host: allow-listed, ≤16 KiB, no secret, and the first
 
 test("day-2 settings change bundles but never user data (D2)", () => {
   const spec = stackSpec("demo");
-  const changed = {
-    ...spec,
-    users: spec.users.slice(1),
-    php: { ...spec.php, memoryLimit: "2048M" },
-    monitoring: { ...spec.monitoring, thresholds: { ...spec.monitoring.thresholds, diskWarnPercent: 70 } },
-  };
+  const { spec: changed } = editedStackSpec("demo", (raw) => {
+    raw.users = raw.users.slice(1);
+    raw.php = { ...raw.php, memoryLimit: "2048M" };
+    raw.monitoring.thresholds = { ...raw.monitoring.thresholds, diskWarnPercent: 70 };
+    raw.updates = { ...raw.updates, rebootWindowStart: "04:30" };
+    raw.database = { primary: "db-2", outOfService: ["db-1"] };
+  });
   for (const node of spec.nodes) {
-    assert.equal(renderUserData(changed, node, KEY), renderUserData(spec, node, KEY), node.name);
+    assert.equal(renderUserData(changed.nodes.find((n) => n.name === node.name)!, KEY), renderUserData(node, KEY), node.name);
     assert.notEqual(renderHostBundle(changed, node).hash, renderHostBundle(spec, node).hash, node.name);
   }
 });

@@ -5,6 +5,7 @@ import { evaluateChecklist } from "../../components/checklist";
 import {
   buildSpec,
   debianReleases,
+  images,
   lifecycleOf,
   lifecycleWarnings,
   mariadbSeries,
@@ -48,7 +49,7 @@ test("the warning window opens six calendar months before an end (clamped to the
 });
 
 test("PHP 8.2 on debian-12: supported, then ending from 2026-06-30, then ended (fails) after 2026-12-31", () => {
-  const php = (iso: string) => lifecycleOf("debian-12", "6.6.10.4", day(iso)).find((s) => s.entry === phpBranches["8.2"])!;
+  const php = (iso: string) => lifecycleOf(["debian-12"], "6.6.10.4", day(iso)).find((s) => s.entry === phpBranches["8.2"])!;
   assert.equal(php("2026-06-29").state, "supported");
   assert.equal(php("2026-06-30").state, "ending");
   assert.equal(php("2026-12-31").state, "ending");
@@ -63,18 +64,18 @@ test("the newest 6.7 patch of the table is the default for new stacks", () => {
 });
 
 test("plan warnings: one line per item inside the window, none before it", () => {
-  assert.deepEqual(lifecycleWarnings("debian-12", "6.6.10.4", day("2025-12-01")), []);
-  const nov = lifecycleWarnings("debian-12", "6.6.10.4", day("2026-11-22"));
+  assert.deepEqual(lifecycleWarnings(["debian-12"], "6.6.10.4", day("2025-12-01")), []);
+  const nov = lifecycleWarnings(["debian-12"], "6.6.10.4", day("2026-11-22"));
   assert.deepEqual(nov, [
     'SW-1: Debian 12 (bookworm) regular security support ended on 2026-07-11 (134 day(s) ago); upgrade to shop:image debian-13 (README "Upgrade path")',
     'SW-1: PHP 8.2 upstream security support ends on 2026-12-31 (in 39 day(s)); upgrade to PHP 8.4 with shop:image debian-13 (README "Upgrade path")',
   ]);
-  const later = lifecycleWarnings("debian-12", "6.6.10.4", day("2027-09-01"));
+  const later = lifecycleWarnings(["debian-12"], "6.6.10.4", day("2027-09-01"));
   assert.ok(later.some((w) => w.startsWith("SW-1: PHP 8.2") && w.endsWith("SW-1 fails")), later.join("\n"));
   assert.ok(later.some((w) => w.startsWith("SW-2: Shopware 6.6") && w.includes("ends on 2028-02-28")), later.join("\n"));
   assert.ok(later.some((w) => w.startsWith("SW-1: MariaDB 10.11")), later.join("\n"));
   // debian-13 with 6.7 has nothing to warn about in late 2026.
-  assert.deepEqual(lifecycleWarnings("debian-13", "6.7.13.0", day("2026-12-02")), []);
+  assert.deepEqual(lifecycleWarnings(["debian-13"], "6.7.13.0", day("2026-12-02")), []);
 });
 
 test("buildSpec returns the lifecycle warnings for the day it is given", () => {
@@ -82,7 +83,7 @@ test("buildSpec returns the lifecycle warnings for the day it is given", () => {
   const raw = readStackFile(path.join(STACKS_DIR, "Pulumi.alpenhaus.yaml"), "alpenhaus").raw;
   const at = (iso: string) => buildSpec(raw, { stack: "alpenhaus", today: day(iso) }).warnings.filter((w) => /^SW-[12]: /.test(w));
   const { spec } = buildSpec(raw, { stack: "alpenhaus", today: day("2026-11-22") });
-  const expected = lifecycleWarnings(spec.image, spec.shopware.version, day("2026-11-22"));
+  const expected = lifecycleWarnings([spec.image], spec.shopware.version, day("2026-11-22"));
   assert.ok(expected.length > 0);
   assert.deepEqual(at("2026-11-22"), expected);
   assert.deepEqual(at("2024-01-01"), []);
@@ -96,7 +97,7 @@ before(() => {
 /** The demo plan judged on a given day, on a given image and Shopware version. */
 function judgedOn(iso: string, image: string, version: string) {
   const spec = demoSpec();
-  const moved = { ...spec, image, shopware: { ...spec.shopware, version } };
+  const moved = { ...spec, image, os: images[image], nodes: spec.nodes.map((n) => ({ ...n, image, os: images[image] })), shopware: { ...spec.shopware, version } };
   return evaluateChecklist({ ...contextOf(copy(plan.resources), moved), bundles: contextOf(copy(plan.resources), spec).bundles, today: day(iso) });
 }
 

@@ -41,6 +41,27 @@ const changes: { name: string; from?: string; edit: (c: Config) => void }[] = [
   { name: "add an app node", edit: (c) => (c["shop:appNodes"] = 3) },
 ];
 
+/**
+ * README "Upgrade path", step by step, on the demo as a debian-12 / Shopware 6.6 stack: each step
+ * is the stack file after it (cumulative), and `replaces`/`creates`/`deletes` what it may do.
+ */
+const DEB12 = "debian-12";
+const DEB13 = "debian-13";
+const upgrade: { name: string; edit: (c: Config) => void; replaces?: string[]; creates?: string[]; deletes?: string[] }[] = [
+  { name: "upgrade 0: the stack on debian-12 and the newest 6.6.10 patch", edit: (c) => Object.assign(c, { "shop:image": DEB12, "shop:shopwareVersion": "6.6.10.22" }) },
+  { name: "upgrade 1: the replica rebuilt on debian-13, out of service until re-seeded", edit: (c) => Object.assign(c, { "shop:nodeImages": { "db-2": DEB13 }, "shop:database": { outOfService: ["db-2"] } }), replaces: ["demo-db-2"] },
+  { name: "upgrade 2: the re-seeded replica back in service", edit: (c) => delete c["shop:database"] },
+  { name: "upgrade 3: failover to the debian-13 replica", edit: (c) => (c["shop:database"] = { primary: "db-2", outOfService: ["db-1"] }) },
+  { name: "upgrade 4: the old primary rebuilt on debian-13", edit: (c) => (c["shop:nodeImages"]["db-1"] = DEB13), replaces: ["demo-db-1"] },
+  { name: "upgrade 5: the rebuilt replica back in service", edit: (c) => (c["shop:database"] = { primary: "db-2" }) },
+  { name: "upgrade 6: a surge app node on debian-13", edit: (c) => Object.assign(c, { "shop:appNodes": 3, "shop:nodeImages": { ...c["shop:nodeImages"], "app-3": DEB13 } }), creates: ["demo-app-3"] },
+  { name: "upgrade 7: app-1 rebuilt on debian-13", edit: (c) => (c["shop:nodeImages"]["app-1"] = DEB13), replaces: ["demo-app-1"] },
+  { name: "upgrade 8: app-2 rebuilt on debian-13", edit: (c) => (c["shop:nodeImages"]["app-2"] = DEB13), replaces: ["demo-app-2"] },
+  { name: "upgrade 9: the surge node removed", edit: (c) => Object.assign(c, { "shop:appNodes": 2, "shop:nodeImages": { ...c["shop:nodeImages"], "app-3": undefined } }), deletes: ["demo-app-3"] },
+  { name: "upgrade 10: shop:image debian-13, shop:nodeImages emptied", edit: (c) => Object.assign(c, { "shop:image": DEB13, "shop:nodeImages": undefined }) },
+  { name: "upgrade 11: Shopware 6.7", edit: (c) => (c["shop:shopwareVersion"] = "6.7.13.0") },
+];
+
 const plans = new Map<string, PlannedResource[]>();
 before(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "constraints-"));
@@ -54,6 +75,14 @@ before(async () => {
       await planOf(change.name, (c) => {
         changes.find((x) => x.name === change.from)?.edit(c);
         change.edit(c);
+      });
+    for (const [i, step] of upgrade.entries())
+      await planOf(step.name, (c) => {
+        for (const s of upgrade.slice(0, i + 1)) s.edit(c);
+        // YAML has no undefined: a key set to undefined is a key removed.
+        for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
+        const images = c["shop:nodeImages"] as Record<string, string> | undefined;
+        if (images) for (const k of Object.keys(images)) if (images[k] === undefined) delete images[k];
       });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -151,6 +180,36 @@ test("what each change does is what the table is there for (the check is not vac
   const node = t("add an app node");
   assert.ok(node.created.includes("demo-app-3"));
   assert.deepEqual(node.replaced, []);
+});
+
+test("the upgrade path replaces exactly one server per step, deletes first under the same name, and nothing collides", () => {
+  const servers = (name: string) => of(plans.get(name)!, "hcloud:index/server:Server");
+  const imageOf = (name: string) => Object.fromEntries(servers(name).map((s) => [s.name, s.inputs.image]));
+  assert.deepEqual(Object.values(imageOf(upgrade[0].name)), [DEB12, DEB12, DEB12, DEB12]);
+  for (const [i, step] of upgrade.entries()) {
+    if (i === 0) continue;
+    const from = upgrade[i - 1].name;
+    const t = transition(plans.get(from)!, plans.get(step.name)!);
+    assert.deepEqual(t.problems, [], step.name);
+    const [replaced, created, deleted] = [t.replaced, t.created, t.deleted].map((names) => names.filter((n) => /^demo-(app|db)-\d+$/.test(n)));
+    assert.deepEqual([replaced, created, deleted], [step.replaces ?? [], step.creates ?? [], step.deletes ?? []], step.name);
+    for (const name of replaced) {
+      const s = servers(step.name).find((r) => r.name === name)!;
+      assert.equal(s.inputs.image, DEB13, `${step.name}: ${name} comes back on debian-13`);
+      assert.equal(s.options?.deleteBeforeReplace, true, `${name}: the old server goes first, so its name is free`);
+    }
+    // Every server the step does not replace, create or delete keeps its image and user data.
+    for (const s of servers(from))
+      if (![...replaced, ...deleted].includes(s.name)) {
+        const now = servers(step.name).find((r) => r.name === s.name)!;
+        assert.deepEqual([now.inputs.image, now.inputs.userData], [s.inputs.image, s.inputs.userData], `${step.name}: ${s.name}`);
+      }
+  }
+  assert.deepEqual(Object.values(imageOf(upgrade.at(-1)!.name)), [DEB13, DEB13, DEB13, DEB13]);
+  // The end state is the plan of a stack that started on debian-13 with Shopware 6.7: nothing left over.
+  const end = servers(upgrade.at(-1)!.name).map((s) => [s.name, s.inputs.image, s.inputs.serverType, s.inputs.labels]);
+  const fresh = servers("base").map((s) => [s.name, s.inputs.image, s.inputs.serverType, s.inputs.labels]);
+  assert.deepEqual(end.map((e) => e.slice(0, 3)), fresh.map((e) => e.slice(0, 3)));
 });
 
 test("the check catches the old names: a fixed certificate name, keys numbered by position", () => {

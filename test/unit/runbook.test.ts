@@ -142,9 +142,20 @@ test("the runbook has the debian-12/6.6 → debian-13/6.7 upgrade path the SW-1/
   const en = renderRunbook(data, "en", TEST_PROVENANCE);
   const de = renderRunbook(data, "de", TEST_PROVENANCE);
   assert.match(en, /^## Upgrade path: debian-12 \/ Shopware 6\.6 → debian-13 \/ Shopware 6\.7$/m);
-  assert.match(en, /DB replica first/);
   assert.match(de, /^## Upgrade-Pfad: debian-12 \/ Shopware 6\.6 → debian-13 \/ Shopware 6\.7$/m);
-  assert.match(de, /Zuerst das DB-Replikat/);
+  // The stack's own nodes, in README "Upgrade path" order: replica, failover, old primary, app nodes.
+  for (const md of [en, de].map((text) => text.slice(text.search(/^## Upgrade/m)))) {
+    const steps = ["shop:nodeImages: {db-2: debian-13}", "npm run failover -- --stack demo --rebuild db-2", "npm run failover -- --stack demo --to db-2", "db-1: debian-13", "npm run failover -- --stack demo --rebuild db-1", "app-1, app-2", "shop:image: debian-13"];
+    const at = steps.map((s) => md.indexOf(s));
+    assert.ok(at.every((i) => i >= 0), steps.filter((_, i) => at[i] < 0).join("; "));
+    assert.deepEqual([...at].sort((a, b) => a - b), at, "in order");
+    assert.match(md, /hcloud server disable-protection NAME delete rebuild/);
+  }
+  // Profile small: both nodes hold a database role, so the app step is the DB steps' deploys.
+  const small = stackSpec("kaffee-klein");
+  const smallMd = renderRunbook(buildRunbook(small, addresses(small.nodes.map((n) => n.name)), { ipv4: "203.0.113.100", ipv6: "2001:db8:1::1" }), "en", TEST_PROVENANCE);
+  assert.ok(smallMd.includes("shop:nodeImages: {app-2: debian-13}") && smallMd.includes("--rebuild app-1"));
+  assert.match(smallMd, /Both nodes carry the app role too/);
 });
 
 test("after a failover the runbook names the new primary and tells on-call to rebuild the old one first", () => {

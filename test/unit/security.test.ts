@@ -150,7 +150,7 @@ test("users: only admins get Hetzner keys; role groups and sudo rights follow le
   assert.equal(config.releaseDir, "/var/www/shop");
   assert.equal(usersConfig(spec, dbPrimary(spec)).releaseDir, null);
   assert.deepEqual(config.roles.readonly.groups, ["adm", "systemd-journal"]);
-  const sudo = Object.fromEntries(sudoersFiles(spec, appNodes(spec)[0]).map((f) => [f.path, f.content]));
+  const sudo = Object.fromEntries(sudoersFiles(appNodes(spec)[0]).map((f) => [f.path, f.content]));
   assert.match(sudo["/etc/sudoers.d/shop-admin"], /^%shop-admin ALL=\(ALL:ALL\) NOPASSWD: ALL$/m);
   assert.doesNotMatch(sudo["/etc/sudoers.d/shop-deploy"], /NOPASSWD: ALL$|\*/m);
   assert.doesNotMatch(sudo["/etc/sudoers.d/shop-readonly"], /NOPASSWD: ALL$|\*/m);
@@ -179,7 +179,7 @@ test("deploy sudo names exactly the units a node runs, and bin/console only as w
   for (const stack of allStacks()) {
     const spec = stackSpec(stack);
     for (const node of appNodes(spec)) {
-      const deploy = sudoersFiles(spec, node).find((f) => f.path === "/etc/sudoers.d/shop-deploy")!.content;
+      const deploy = sudoersFiles(node).find((f) => f.path === "/etc/sudoers.d/shop-deploy")!.content;
       // sudo matches `^…$` argument regexes against the whole argument string (sudoers(5) "Regular expressions").
       const argRegexes = [...deploy.matchAll(/\/usr\/(?:bin|local\/sbin)\/(systemctl|php[\d.]+|shop-release) (\^[^,\n]*\$)/g)].map((m) => ({ cmd: m[1], re: new RegExp(m[2]) }));
       const allowed = (cmd: string, args: string) => argRegexes.some((r) => r.cmd === cmd && r.re.test(args));

@@ -114,7 +114,7 @@ export const dbFailoverScenario: Scenario = {
     // The old primary comes back (a reboot after the outage) and is rebuilt as the replica.
     const bootedAt = Date.now();
     const host = topo.hosts.find((h) => h.name === old.name)!;
-    await restartMachine(ctx.names, planMachine(spec, host, ctx.publicKey, host === dataDiskHost(topo)));
+    await restartMachine(ctx.names, planMachine(host, ctx.publicKey, host === dataDiskHost(topo)));
     await waitForBoot(ctx.names, old.name, bootedAt);
     check(Boolean(containerPid(ctx.names, old.name)), `${old.name} did not boot again`);
     const fenced = inHostOk(ctx, old.name, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"]).stdout.trim();

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { compareVersions, incompatibility, shopwareLineOf, ShopSpec } from "../../../components/config";
+import { appNodes, compareVersions, images, incompatibility, shopwareLineOf, ShopSpec } from "../../../components/config";
 
 /** What a built Shopware project must bring (a `composer install`ed shopware/production). */
 const REQUIRED_FILES = ["bin/console", "vendor/autoload.php", "vendor/bin/shopware-deployment-helper", "vendor/composer/installed.json"];
@@ -63,8 +63,11 @@ export function inspectRelease(dir: string, spec: ShopSpec): InspectedRelease {
     }
   }
   if (version) {
-    const why = incompatibility(version, spec.os);
-    if (why) problems.push(`release: Shopware ${version} cannot run on ${spec.image}: ${why} (SW-2)`);
+    // Every image the app nodes run serves the release: mid-upgrade, both releases must carry it.
+    for (const image of new Set(appNodes(spec).map((n) => n.image))) {
+      const why = incompatibility(version, images[image]);
+      if (why) problems.push(`release: Shopware ${version} cannot run on ${image}: ${why} (SW-2)`);
+    }
     if (shopwareLineOf(version) !== shopwareLineOf(spec.shopware.version))
       problems.push(
         `release: Shopware ${version} is not on the stack's line ${shopwareLineOf(spec.shopware.version)} (shop:shopwareVersion ${spec.shopware.version}); ` +

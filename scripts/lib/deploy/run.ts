@@ -1,3 +1,4 @@
+import { phpFpmUnit } from "../../../components/config";
 import type { NodeSpec, ShopSpec } from "../../../components/config";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "./exec";
 import { neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
@@ -103,7 +104,7 @@ async function probeHealthy(n: DeployNode, boundMs = 30_000): Promise<string> {
 class NodeSteps {
   private readonly settleMs: number;
   constructor(
-    private readonly ctx: RunContext,
+    ctx: RunContext,
     private readonly steps: Steps,
   ) {
     this.settleMs = ctx.spec.loadBalancer.failoverSeconds * 1000;
@@ -127,8 +128,7 @@ class NodeSteps {
 
   /** New code in PHP-FPM and in the workers this node runs. */
   async restartAfterSwitch(n: DeployNode): Promise<void> {
-    const { spec } = this.ctx;
-    await this.steps.run(n.node.name, "reload php-fpm", async () => (await must(n.target, "reload php-fpm", remote.reloadPhp(spec)), `php${spec.os.php}-fpm reloaded`));
+    await this.steps.run(n.node.name, "reload php-fpm", async () => (await must(n.target, "reload php-fpm", remote.reloadPhp(n.node)), `${phpFpmUnit(n.node)} reloaded`));
     await this.steps.run(n.node.name, "restart workers", async () => (await must(n.target, "restart workers", remote.restartWorkers(n.node)), n.node.scheduler ? "consumers and the scheduler" : "consumers"));
   }
 
@@ -233,10 +233,10 @@ export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promi
         return `releases/${opts.release}`;
       });
       await steps.run(name, "prepare", async () => lastLine(await must(n.target, "prepare", remote.prepare(opts.release))));
-      await steps.run(name, "warm cache", async () => lastLine(await must(n.target, "warm cache", remote.warmCache(ctx.spec, opts.release), { timeoutMs: 900_000 })) || "cache warmed");
+      await steps.run(name, "warm cache", async () => lastLine(await must(n.target, "warm cache", remote.warmCache(n.node, opts.release), { timeoutMs: 900_000 })) || "cache warmed");
       if (serving) await nodeSteps.waitUntilOut(n, drainedAt);
       if (i === 0) {
-        await steps.run(name, "deployment helper", async () => lastLine(await must(n.target, "deployment helper", remote.deploymentHelper(ctx.spec, opts.release), { timeoutMs: 1_800_000 })) || "ran");
+        await steps.run(name, "deployment helper", async () => lastLine(await must(n.target, "deployment helper", remote.deploymentHelper(n.node, opts.release), { timeoutMs: 1_800_000 })) || "ran");
       }
       await steps.run(name, "switch current", async () => lastLine(await must(n.target, "switch current", remote.activate(opts.release))));
       switched = true;

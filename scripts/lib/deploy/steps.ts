@@ -1,4 +1,4 @@
-import { appNodes, HEALTH_CHECK_PATH, NodeSpec, ShopSpec } from "../../../components/config";
+import { appNodes, HEALTH_CHECK_PATH, NodeSpec, phpBinary, phpFpmUnit, ShopSpec } from "../../../components/config";
 import { DEPLOY_PROBE_HEADER, HTTP_PORT } from "../../../components/hostconfig/nginx";
 import { RELEASE_TOOL } from "../../../components/hostconfig/release";
 import { SHOP_DIR } from "../../../components/hostconfig/shopware";
@@ -26,7 +26,8 @@ export function rolloutOrder(spec: ShopSpec): NodeSpec[] {
 }
 
 const sudo = (args: string) => `sudo -n ${RELEASE_TOOL} ${args}`;
-const asWebServer = (spec: ShopSpec, args: string) => `sudo -n -u www-data /usr/bin/php${spec.os.php} ${args}`;
+/** With the node's own PHP: mid-upgrade, nodes on two Debian releases run two PHP branches. */
+const asWebServer = (node: NodeSpec, args: string) => `sudo -n -u www-data ${phpBinary(node)} ${args}`;
 const releaseDir = (id: string) => `${SHOP_DIR}/releases/${id}`;
 
 export const remote = {
@@ -41,11 +42,11 @@ export const remote = {
   /** A failed upload leaves nothing behind that a later deploy would trip over. */
   removeUpload: (id: string) => `rm -rf -- ${releaseDir(id)}`,
   prepare: (id: string) => sudo(`prepare ${id}`),
-  warmCache: (spec: ShopSpec, id: string) => asWebServer(spec, `${releaseDir(id)}/bin/console cache:warmup --no-interaction`),
+  warmCache: (node: NodeSpec, id: string) => asWebServer(node, `${releaseDir(id)}/bin/console cache:warmup --no-interaction`),
   /** Migrations (BLUE_GREEN_DEPLOYMENT=1 in .env.local), theme, assets, plugins: once per deploy. */
-  deploymentHelper: (spec: ShopSpec, id: string) => asWebServer(spec, `${releaseDir(id)}/vendor/bin/shopware-deployment-helper run`),
+  deploymentHelper: (node: NodeSpec, id: string) => asWebServer(node, `${releaseDir(id)}/vendor/bin/shopware-deployment-helper run`),
   activate: (id: string) => sudo(`activate ${id}`),
-  reloadPhp: (spec: ShopSpec) => `sudo -n /usr/bin/systemctl reload php${spec.os.php}-fpm.service`,
+  reloadPhp: (node: NodeSpec) => `sudo -n /usr/bin/systemctl reload ${phpFpmUnit(node)}`,
   /** The consumers this node runs and the scheduler only where it runs (D8), each restarted by name as sudo allows. */
   restartWorkers: (node: NodeSpec) =>
     [...Array.from({ length: consumerCount(node) }, (_, i) => `shop-consumer@${i + 1}.service`), ...(node.scheduler ? ["shop-scheduler.service"] : [])]

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { isDbNode, NodeSpec, ShopSpec } from "../../../components/config";
+import { isDbNode, NodeSpec, shortNodeName, ShopSpec } from "../../../components/config";
 import type { HostVerification } from "../../../components/checklist";
 import { markdownCode } from "../../../components/hostconfig/escape";
 import { FAILED_UNITS, failedUnitsOf, HEALTH_REPORT_COMMAND, healthReportOf, HostSnapshot, Section, sectionOf } from "./collect";
@@ -36,19 +36,23 @@ export interface VerifyRecord {
 }
 
 /**
- * What the host runs against what the stack declares (shop:image): its Debian release, and the
- * PHP and MariaDB series that release ships. A host on another release than the stack renders
- * for gets host files for the wrong versions (a php8.4-fpm unit on a PHP 8.2 host, say).
+ * What the host runs against what the stack declares for it (shop:nodeImages, else shop:image):
+ * its Debian release, and the PHP and MariaDB series that release ships. A host on another
+ * release than the stack renders for gets host files for the wrong versions (a php8.4-fpm unit
+ * on a PHP 8.2 host, say).
  */
 function versionProblems(snap: HostSnapshot, spec: ShopSpec): string[] {
   const problems: string[] = [];
-  const declared = `the stack declares shop:image ${spec.image} (${spec.os.codename}: PHP ${spec.os.php}, MariaDB ${spec.os.mariadb})`;
+  const node = spec.nodes.find((n) => n.name === snap.host);
+  const [image, os] = node ? [node.image, node.os] : [spec.image, spec.os];
+  const key = node && node.image !== spec.image ? `shop:nodeImages.${shortNodeName(spec.stack, node.name)}` : "shop:image";
+  const declared = `the stack declares ${key} ${image} (${os.codename}: PHP ${os.php}, MariaDB ${os.mariadb})`;
   const codename = /^VERSION_CODENAME=(\S+)$/m.exec(sectionOf(snap, "os")?.output ?? "")?.[1];
-  if (codename && codename !== spec.os.codename) problems.push(`runs Debian ${codename}; ${declared}`);
+  if (codename && codename !== os.codename) problems.push(`runs Debian ${codename}; ${declared}`);
   const php = /^PHP (\d+\.\d+)\./m.exec(sectionOf(snap, "php")?.output ?? "")?.[1];
-  if (php && php !== spec.os.php) problems.push(`runs PHP ${php}; ${declared}`);
+  if (php && php !== os.php) problems.push(`runs PHP ${php}; ${declared}`);
   const mariadb = /\b(\d+\.\d+)\.\d+-MariaDB\b/.exec(sectionOf(snap, "mariadb")?.output ?? "")?.[1];
-  if (mariadb && mariadb !== spec.os.mariadb) problems.push(`runs MariaDB ${mariadb}; ${declared}`);
+  if (mariadb && mariadb !== os.mariadb) problems.push(`runs MariaDB ${mariadb}; ${declared}`);
   return problems;
 }
 
