@@ -14,6 +14,9 @@ export const FPM_PING_PATH = "/fpm-ping";
  * The pool replaces Debian's www.conf (same file), so exactly one pool runs. Sizing: sizing.ts.
  * Workers recycle after 1000 requests to bound slow leaks in extensions.
  */
+/** How long a reload waits for running requests: requests queue meanwhile, so it stays short. */
+export const PHP_FPM_RELOAD_GRACE_SECONDS = 10;
+
 function pool(spec: ShopSpec, node: NodeSpec): string {
   const max = phpFpmMaxChildren(node);
   const minSpare = Math.min(max, node.facts.cores * 2);
@@ -38,6 +41,11 @@ request_terminate_timeout = ${spec.php.maxExecutionTime + 5}s
 catch_workers_output = yes
 decorate_workers_output = no
 clear_env = no
+
+; A reload (converge, deploy) lets running requests finish for up to this long; php-fpm's
+; default of 0 kills them at once, and the visitor gets a 502 (lab scenario 40 saw one).
+[global]
+process_control_timeout = ${PHP_FPM_RELOAD_GRACE_SECONDS}s
 `;
 }
 

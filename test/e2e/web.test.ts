@@ -5,11 +5,12 @@ import { test } from "node:test";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { DEPLOY_PROBE_HEADER, HTTP_PORT, STATUS_LISTEN } from "../../components/hostconfig/nginx";
 import { DRAIN_FLAG, MAINTENANCE_FLAG } from "../../components/hostconfig/release";
+import { PHP_FPM_RELOAD_GRACE_SECONDS } from "../../components/hostconfig/php";
 import { appNodes } from "../../components/config";
 import { materialize, phpFpmTestConf, phpIniEnv, rerootNginx } from "../helpers/hostBundle";
 import { freePort, startDaemon, waitFor } from "../helpers/processes";
 import { onThisMachinesRelease } from "../helpers/stacks";
-import { requireTool, run, tempDir } from "../helpers/tools";
+import { requireTool, run, runAsync, tempDir } from "../helpers/tools";
 
 // Real php-fpm and nginx of this machine serve the rendered config.
 const spec = onThisMachinesRelease("demo");
@@ -45,7 +46,8 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   // A release in the rendered layout: releases/<id>/public, `current` pointing at it.
   const release = path.join(root, "var/www/shop/releases/20261122-1");
   fs.mkdirSync(path.join(release, "public/media"), { recursive: true });
-  fs.writeFileSync(path.join(release, "public/index.php"), STAND_IN_INDEX);
+  // ?sleep=N: a request that is still running when php-fpm reloads.
+  fs.writeFileSync(path.join(release, "public/index.php"), STAND_IN_INDEX.replace(/^<\?php\n/, "<?php\nif (isset($_GET['sleep'])) { sleep((int) $_GET['sleep']); exit('slept'); }\n"));
   fs.writeFileSync(path.join(release, "public/media/evil.php"), "<?php echo 'EXECUTED';\n");
   fs.writeFileSync(path.join(release, "public/stray.php"), "<?php echo 'EXECUTED';\n");
   fs.writeFileSync(path.join(release, "public/media/logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
@@ -67,7 +69,8 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   const pool = path.join(root, `etc/php/${spec.os.php}/fpm/pool.d/www.conf`);
   fs.writeFileSync(pool, fs.readFileSync(pool, "utf8").replaceAll("/run/", `${root}/run/`));
 
-  startDaemon(t, fpmBin, ["-F", "-y", phpFpmTestConf(root, spec.os.php)], path.join(work, "php-fpm.out"), phpIniEnv(root, spec.os.php, "fpm"));
+  const fpmConf = phpFpmTestConf(root, spec.os.php);
+  startDaemon(t, fpmBin, ["-F", "-y", fpmConf], path.join(work, "php-fpm.out"), phpIniEnv(root, spec.os.php, "fpm"));
   await waitFor("the php-fpm socket", () => fs.existsSync(path.join(root, "run/php/php-fpm-shop.sock")), 20_000);
   startDaemon(t, "nginx", ["-p", root, "-c", conf, "-e", "stderr", "-g", "daemon off;"], path.join(work, "nginx.out"));
   await waitFor("nginx", () => run("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${port}/`]).status === 0, 20_000);
@@ -130,6 +133,15 @@ test("nginx + php-fpm from the rendered app config serve the health check and re
   fs.rmSync(drainFlag);
   fs.rmSync(path.join(root, MAINTENANCE_FLAG));
   assert.equal(curl(`http://127.0.0.1:${port}/some/page`).status, 404, "maintenance off");
+
+  // A reload (every converge and deploy sends one) lets the running request finish: 200, not 502.
+  const effective = run(fpmBin, ["-tt", "-y", fpmConf], { env: phpIniEnv(root, spec.os.php, "fpm") });
+  assert.match(effective.stdout + effective.stderr, new RegExp(`process_control_timeout = ${PHP_FPM_RELOAD_GRACE_SECONDS}s`));
+  const slow = runAsync("curl", ["-sS", "--max-time", "20", "-o", "-", "-w", "|%{http_code}", `http://127.0.0.1:${port}/?sleep=3`]);
+  await new Promise((r) => setTimeout(r, 1000));
+  process.kill(Number(fs.readFileSync(path.join(root, "run/php-fpm.pid"), "utf8").trim()), "SIGUSR2");
+  assert.equal((await slow).stdout, "slept|200", "the request running during the reload completes");
+  await waitFor("php-fpm after its reload", () => curl(`http://127.0.0.1:${port}/api/_info/health-check`).status === 200, 20_000);
 
   const nginxStatus = curl(`http://127.0.0.1:${statusPort}/nginx-status`);
   assert.match(nginxStatus.body, /Active connections: \d+/);
