@@ -90,6 +90,10 @@ receive_logical() {
   # shellcheck disable=SC2016 # the backticks quote the name for SQL, not for the shell
   { printf 'SET SESSION sql_log_bin = 0;\nDROP DATABASE IF EXISTS `%s`;\n' "$DB_NAME"; cat -- "$dump"; } |
     mariadb --socket="$DB_SOCKET" --user=root --batch || die "loading the dump failed; replication stays stopped"
+  # This node's own binlog may already hold transactions past the dump's position (it replicated
+  # until the stop above): with gtid_strict_mode they could not be applied again. Its binlog is
+  # history of data that is gone now.
+  sql <<<"RESET MASTER;"
   replicate_from "$gtid"
   echo "re-seeded from a logical copy of the primary at GTID $gtid in $((SECONDS - started)) s"
 }

@@ -99,6 +99,8 @@ const semiSync = (spec: ShopSpec) => liveReplicas(spec).length > 0;
 
 /** Rebuilds a replica from a hot copy of the primary at its GTID position (components/files/shop-db-reseed.sh). */
 export const RESEED_TOOL = "/usr/local/sbin/shop-db-reseed";
+/** The first series whose server brings a TLS certificate and whose replicas require TLS (MDEV-31855, MDEV-31857). */
+const MARIADB_TLS_BY_DEFAULT = "11.4";
 const MARIADB_DATADIR = "/var/lib/mysql";
 
 /** What the 60-mariadb-bootstrap hook and shop-db-reseed read; passwords stay in secrets.env. */
@@ -116,6 +118,9 @@ function dbEnv(spec: ShopSpec, node: NodeSpec): string {
     `DB_REPLICATION_USER=${REPLICATION_USER}`,
     `DB_PRIMARY_HOST=${primary.privateIp}`,
     `DB_PRIMARY_PORT=${MARIADB_PORT}`,
+    // MariaDB 11.4+ serves TLS out of the box and its replicas require it; 10.11 serves none
+    // unless configured, so a replica (of any series) connects to it in plain text (D19).
+    `DB_PRIMARY_TLS=${compareVersions(primary.os.mariadb, MARIADB_TLS_BY_DEFAULT) >= 0 ? "ON" : "OFF"}`,
     // Space-separated private IPs: the shop user may connect from app nodes, replication from replicas.
     `DB_APP_HOSTS="${appNodes(spec).map((n) => n.privateIp).join(" ")}"`,
     `DB_REPLICA_HOSTS="${dbReplicas(spec).map((n) => n.privateIp).join(" ")}"`,

@@ -260,7 +260,9 @@ export async function rebuild(ctx: FailoverContext, short: string): Promise<Fail
       }
       if (field("Slave_IO_Running") !== "Yes" || field("Slave_SQL_Running") !== "Yes")
         throw new Error(`replication is not running (IO ${field("Slave_IO_Running")}, SQL ${field("Slave_SQL_Running")}: ${field("Last_Error") || field("Last_IO_Error")})`);
-      return { value: undefined, detail: `replicates from ${field("Master_Host")} at GTID ${field("Gtid_Slave_Pos")}` };
+      // SHOW SLAVE STATUS has no Gtid_Slave_Pos field (SHOW ALL SLAVES STATUS has): read the variable.
+      const pos = await run.remote(node, `sudo mariadb --batch --skip-column-names -e "SELECT @@gtid_slave_pos"`);
+      return { value: undefined, detail: `replicates from ${field("Master_Host")} at GTID ${pos.status === 0 ? pos.stdout.trim() : "unknown"}` };
     });
     return run.report(true, `rebuild: ${node.name} replicates from ${primary.name} again and is back in service`);
   } catch (err) {
