@@ -4,7 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { appNodes } from "../../components/config";
 import { inspectRelease, shopwareVersionOf } from "../../scripts/lib/deploy/release";
-import { parseStatus, releaseId, RELEASE_ID_PATTERN, rollbackTarget, rolloutOrder, NodeStatus } from "../../scripts/lib/deploy/steps";
+import { deployOrder, parseStatus, releaseId, RELEASE_ID_PATTERN, rollbackTarget, rolloutOrder, NodeStatus } from "../../scripts/lib/deploy/steps";
 import { nodesFromHosts } from "../../scripts/lib/deploy/targets";
 import { sitemapLocs } from "../../scripts/lib/deploy/warm";
 import { buildStandInRelease } from "../../scripts/lab/standins/shopware";
@@ -28,6 +28,15 @@ test("deploy: the scheduler's node goes first, so the deployment helper runs whe
   assert.deepEqual(order.map((n) => n.name).sort(), appNodes(spec).map((n) => n.name).sort());
   assert.ok(order[0].scheduler);
   assert.ok(order.slice(1).every((n) => !n.scheduler));
+});
+
+test("deploy: a node that serves no release yet (a rebuilt server) goes first, so no serving node is drained while it has nothing to serve", () => {
+  const nodes = rolloutOrder(spec).map((node) => ({ node }));
+  const [first, second] = nodes.map((n) => n.node.name);
+  const serving = (names: string[]) => (name: string) => (names.includes(name) ? "r1" : "");
+  assert.deepEqual(deployOrder(nodes, serving([first, second])).map((n) => n.node.name), [first, second], "every node serves: the scheduler's first");
+  assert.deepEqual(deployOrder(nodes, serving([first])).map((n) => n.node.name), [second, first], "the rebuilt node first");
+  assert.deepEqual(deployOrder(nodes, serving([])).map((n) => n.node.name), [first, second], "a first deploy: the scheduler's first");
 });
 
 const status = (current: string, previous: string, drained = false): NodeStatus => ({ current, previous, drained, maintenance: false, releases: [current, previous].filter(Boolean) });

@@ -1,7 +1,7 @@
 import { phpFpmUnit } from "../../../components/config";
 import type { NodeSpec, ShopSpec } from "../../../components/config";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "./exec";
-import { neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
+import { deployOrder, neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
 
 export interface StepRecord {
   node: string;
@@ -193,12 +193,14 @@ export interface DeployOptions {
 export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promise<DeployReport> {
   const started = Date.now();
   const steps = new Steps(ctx.log);
-  const ordered = orderNodes(ctx);
+  let ordered = orderNodes(ctx);
   const nodeSteps = new NodeSteps(ctx, steps);
   const base = { action: "deploy" as const, release: opts.release, nodes: ordered.map((n) => n.node.name) };
   let statuses: Map<string, NodeStatus>;
   try {
     statuses = await readStatuses(ctx, steps);
+    ordered = deployOrder(ordered, (name) => statuses.get(name)!.current);
+    base.nodes = ordered.map((n) => n.node.name);
     await steps.run("all nodes", "preflight", async () => {
       const problems: string[] = [];
       for (const n of ordered) {

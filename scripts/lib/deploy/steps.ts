@@ -25,6 +25,16 @@ export function rolloutOrder(spec: ShopSpec): NodeSpec[] {
   return [...apps.filter((n) => n.scheduler), ...apps.filter((n) => !n.scheduler)];
 }
 
+/**
+ * The rollout order once each node's release is known: nodes that serve no release yet (a
+ * rebuilt server, README "Upgrade path") go first, since draining them costs nothing, so no
+ * serving node is drained while a new one still has nothing to serve. The deployment helper
+ * runs on the first node, the scheduler's whenever every node serves.
+ */
+export function deployOrder<T extends { node: NodeSpec }>(ordered: T[], current: (name: string) => string): T[] {
+  return [...ordered.filter((n) => !current(n.node.name)), ...ordered.filter((n) => current(n.node.name))];
+}
+
 const sudo = (args: string) => `sudo -n ${RELEASE_TOOL} ${args}`;
 /** With the node's own PHP: mid-upgrade, nodes on two Debian releases run two PHP branches. */
 const asWebServer = (node: NodeSpec, args: string) => `sudo -n -u www-data ${phpBinary(node)} ${args}`;
