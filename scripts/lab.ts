@@ -5,7 +5,8 @@ import { labDown, leftovers } from "./lab/down";
 import { LabNames, labNames, PROJECT_ROOT } from "./lab/paths";
 import { preflightProblems } from "./lab/preflight";
 import type { LabContext } from "./lab/scenarios/context";
-import { runScenarios, scenarios, ScenarioOutcome, selectScenarios } from "./lab/test";
+import { runScenarios, scenarios, ScenarioOutcome, selectScenarios, upgradeScenarios } from "./lab/test";
+import { UPGRADE_FROM, upgradeStart } from "./lab/scenarios/upgrade";
 import { labUp } from "./lab/up";
 
 const LAB_COMMAND: CommandSpec = {
@@ -15,6 +16,7 @@ const LAB_COMMAND: CommandSpec = {
   options: [
     { name: "stack", value: "NAME", help: "the stack whose plan the lab boots (stacks/Pulumi.NAME.yaml)" },
     { name: "only", value: "ID[,ID...]", help: "test: run only these scenarios (their numbers, as the summary prints them)" },
+    { name: "upgrade", help: `test: boot the stack on ${UPGRADE_FROM.image} / Shopware ${UPGRADE_FROM.shopwareVersion} and run README "Upgrade path" to its own image and version (scenarios 1 and 40)` },
   ],
 };
 const USAGE = `usage: ${LAB_COMMAND.command} ${LAB_COMMAND.synopsis}`;
@@ -50,7 +52,10 @@ runMain(async () => {
   const stack = typeof flags.stack === "string" ? flags.stack : fail(`error: name a stack\n${USAGE}`);
   if (!isStackName(stack)) fail(`error: --stack: found ${JSON.stringify(stack)}; allowed: ${STACK_NAME_RULE}`);
   if (process.getuid?.() !== 0) fail("error: the lab runs as root (it mounts overlays, creates bridges and containers)");
-  const selected = flags.only === undefined ? scenarios : selectScenarios(String(flags.only));
+  const upgrade = flags.upgrade === true;
+  if (upgrade && action !== "test") fail(`error: --upgrade goes with test\n${USAGE}`);
+  const pool = upgrade ? upgradeScenarios : scenarios;
+  const selected = flags.only === undefined ? pool : selectScenarios(String(flags.only), pool);
   if (typeof selected === "string") fail(`error: --only: ${selected}`);
   const names = labNames(stack);
 
@@ -62,7 +67,8 @@ runMain(async () => {
   const problems = preflightProblems(stack);
   if (problems.length) fail(problems.map((p) => `error: ${p}`).join("\n"));
   // The stack must exist and be valid before anything is created.
-  buildSpec(readStackFile(stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack), stack).raw, { stack });
+  const declared = buildSpec(readStackFile(stackFilePath(path.join(PROJECT_ROOT, "stacks"), stack), stack).raw, { stack }).spec;
+  if (upgrade && declared.image === UPGRADE_FROM.image) fail(`error: --upgrade: stack ${stack} declares shop:image ${declared.image}; allowed: a stack on a newer image, which the lab reaches from ${UPGRADE_FROM.image}`);
   const started = Date.now();
   tearDownOnAbort(names, action === "test" ? TEST_DEADLINE_MS : undefined);
   if (action === "up") {
@@ -73,7 +79,7 @@ runMain(async () => {
   // test: up, every scenario, and down whatever happens (never a lab left behind, never a hang).
   let outcomes: ScenarioOutcome[] = [];
   try {
-    const up = await labUp(names, log);
+    const up = await labUp(names, log, upgrade ? upgradeStart : undefined);
     const ctx: LabContext = { ...up, names, log };
     outcomes = await runScenarios(ctx, selected);
   } finally {

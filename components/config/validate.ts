@@ -65,6 +65,9 @@ function schemaProblems(issues: core.$ZodIssue[], problems: ProblemList): void {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) problems.add([...issue.path, key], allowedFromIssue(issue, true));
+    } else if (issue.code === "invalid_key") {
+      // A record's key (shop:nodeImages): the key is what was found, its own rule what is allowed.
+      problems.add(issue.path, issue.issues.map((i) => i.message).join("; "), String(issue.path.at(-1)));
     } else {
       problems.add(issue.path, allowedFromIssue(issue, isPresent(problems.raw, issue.path), valueAt(problems.raw, issue.path)));
     }

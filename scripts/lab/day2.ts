@@ -21,7 +21,10 @@ export interface Day2Result {
 export async function changeStackAndConverge(ctx: LabContext, label: string, change: (config: Record<string, unknown>) => void): Promise<Day2Result> {
   const before = new Map(ctx.topo.hosts.map((h) => [h.name, bootIdentity(ctx.names, h.name)]));
   const dir = path.join(ctx.names.runDir, `day2-${label}`);
-  const stackFile = writeLabStack(ctx.names.stack, labStackDir(ctx.names), ctx.publicKey, change);
+  const stackFile = writeLabStack(ctx.names.stack, labStackDir(ctx.names), ctx.publicKey, (config) => {
+    ctx.start(config);
+    change(config);
+  });
   const spec = labSpec(stackFile, ctx.names.stack);
   const topo = readTopology(spec, renderPlan(stackFile, path.join(dir, "plan")));
   const started = Date.now();

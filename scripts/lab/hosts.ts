@@ -116,6 +116,25 @@ export async function restartMachine(names: LabNames, m: LabMachine): Promise<vo
   startMachine(names, m);
 }
 
+/**
+ * A server deleted and created again under its name, as `pulumi up` replaces it (an image
+ * change, README "Upgrade path"): a clean poweroff first (shutdownBeforeDeletion), its disk
+ * gone, then a fresh root from `image` with the plan's new user-data, booted. Same name and
+ * private IP, as on Hetzner; the caller converges it.
+ */
+export async function replaceMachine(names: LabNames, topo: LabTopology, m: LabMachine, image: string): Promise<BootResult> {
+  powerOff(names, m.name);
+  await waitFor(`${m.name} to power off`, 60_000, () => (containerPid(names, m.name) ? undefined : true));
+  const dir = hostDir(names, m.name);
+  for (const mp of [path.join(dir, "data-disk"), mergedDir(names, m.name)])
+    if (fs.readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === mp)) run("umount", [mp]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  prepareMachine(names, topo, m, image);
+  const startedAt = Date.now();
+  await restartMachine(names, m);
+  return waitForBoot(names, m.name, startedAt);
+}
+
 /** PID 1 of the host's container (the child of systemd-nspawn), if it runs. */
 export function containerPid(names: LabNames, host: string): number | undefined {
   const pidFile = path.join(hostDir(names, host), "nspawn.pid");

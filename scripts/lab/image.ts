@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
+import { images } from "../../components/config";
 import type { NodeSpec, ShopSpec } from "../../components/config";
 import { IMAGE_CACHE, PROJECT_ROOT, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
@@ -24,12 +25,15 @@ function unitsOf(pkg: string): string[] {
   return [...(ROLE_UNITS[pkg] ?? []), ...phpFpmUnits(pkg)];
 }
 
-/** The stack's nodes on one Debian release (a stack mid-upgrade runs two, shop:nodeImages). */
-const nodesOn = (spec: ShopSpec, suite: string) => spec.nodes.filter((n) => n.os.codename === suite);
-
-/** Every package a host of the stack on this release installs at first boot (its image preinstalls them all). */
+/**
+ * Every package any host of the stack would install at first boot on this release (its image
+ * preinstalls them all): every node as if it ran the release, so the image of a release is the
+ * same whichever nodes run it (an upgrade moves them over one by one, shop:nodeImages).
+ */
 export function imagePackages(spec: ShopSpec, suite: string): string[] {
-  return [...new Set(nodesOn(spec, suite).flatMap((n) => bootstrapPackages(n)))].sort();
+  const os = Object.values(images).find((o) => o.codename === suite);
+  if (!os) throw new Error(`no image in the catalog runs Debian ${suite}`);
+  return [...new Set(spec.nodes.flatMap((n) => bootstrapPackages({ ...n, os })))].sort();
 }
 
 /** Role units the release's image disables: every role unit of its packages. */

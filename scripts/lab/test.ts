@@ -17,6 +17,7 @@ import { statusScenario } from "./scenarios/status";
 import { backupNowScenario } from "./scenarios/backupNow";
 import { cutoverScenario } from "./scenarios/cutover";
 import { brokenDeployScenario, deployAccessScenario, rollingDeployScenario } from "./scenarios/deploy";
+import { upgradeScenario } from "./scenarios/upgrade";
 
 /** Run order (issue 7): cheap and foundational first, disruptive later. */
 export const scenarios: Scenario[] = [
@@ -42,6 +43,9 @@ export const scenarios: Scenario[] = [
   // Last: it moves the primary for good.
   dbFailoverScenario,
 ];
+
+/** `lab -- test --upgrade`: the stack booted on debian-12 / Shopware 6.6, then README "Upgrade path" to its own image and version. */
+export const upgradeScenarios: Scenario[] = [bootScenario, upgradeScenario];
 
 /** `--only 3,6`: the scenarios with these ids, in run order; a string names what is wrong. */
 export function selectScenarios(list: string, all: Scenario[] = scenarios): Scenario[] | string {

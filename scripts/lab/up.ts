@@ -34,9 +34,14 @@ export interface LabState {
   converges: { host: string; seconds: number }[];
 }
 
+/** An edit of the lab's copy of the stack file (stackFile.ts). */
+export type StackChange = (config: Record<string, unknown>) => void;
+
 export interface LabUp {
   /** The lab's stack file as it is now: day-2 changes and the failover write a new one. */
   stackFile: string;
+  /** How the lab's stack differs from stacks/Pulumi.<stack>.yaml from the start (`lab -- test --upgrade`); every later edit keeps it. */
+  start: StackChange;
   spec: ShopSpec;
   topo: LabTopology;
   key: string;
@@ -73,12 +78,12 @@ export function statePath(names: LabNames): string {
 }
 
 /** Brings the stack's lab up from nothing; any failure tears down what was started. */
-export async function labUp(names: LabNames, log: (line: string) => void): Promise<LabUp> {
+export async function labUp(names: LabNames, log: (line: string) => void, start: StackChange = () => {}): Promise<LabUp> {
   await labDown(names, log);
   try {
     fs.mkdirSync(names.runDir, { recursive: true, mode: 0o700 });
     const key = labKeyPair(names.runDir);
-    const stackFile = writeLabStack(names.stack, labStackDir(names), key.publicKey);
+    const stackFile = writeLabStack(names.stack, labStackDir(names), key.publicKey, start);
     const spec = labSpec(stackFile, names.stack);
     // One image per Debian release the nodes run: a stack mid-upgrade boots both.
     const imageDirs = new Map<string, string>();
@@ -133,7 +138,7 @@ export async function labUp(names: LabNames, log: (line: string) => void): Promi
 
     const state: LabState = { imageSeconds: imageSeconds, imageBuilt: imageBuilt, boots, converges: converges.map((c) => ({ host: c.host, seconds: c.seconds })) };
     fs.writeFileSync(statePath(names), JSON.stringify(state, null, 2));
-    return { stackFile, spec, topo, key: key.privateKey, publicKey: key.publicKey, secrets, state };
+    return { stackFile, start, spec, topo, key: key.privateKey, publicKey: key.publicKey, secrets, state };
   } catch (err) {
     log(`up failed: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.SHOP_LAB_KEEP_ON_FAILURE === "1") {

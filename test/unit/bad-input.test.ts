@@ -29,6 +29,7 @@ const cases: BadCase[] = [
   { name: "Shopware version without patch", mutate: (c) => (c["shop:shopwareVersion"] = "6.6"), key: "shop:shopwareVersion", allowed: /6\.6\.10\.4/ },
   { name: "unsupported image", mutate: (c) => (c["shop:image"] = "ubuntu-24.04"), key: "shop:image", allowed: /debian-12, debian-13/ },
   { name: "node image for a node the stack lacks", mutate: (c) => (c["shop:nodeImages"] = { "app-9": "debian-12" }), key: "shop:nodeImages.app-9", allowed: /a node of this stack \(app-1, app-2, db-1, db-2\)/ },
+  { name: "node image under a key that is no node name", mutate: (c) => (c["shop:nodeImages"] = { "../../etc": "debian-13" }), key: 'shop:nodeImages["../../etc"]', allowed: /a node's name without the stack prefix/ },
   { name: "node image that is not an image", mutate: (c) => (c["shop:nodeImages"] = { "db-2": "debian-11" }), key: "shop:nodeImages.db-2", allowed: /debian-12 or debian-13/ },
   { name: "replica on an older MariaDB than the primary", mutate: (c) => (c["shop:nodeImages"] = { "db-2": "debian-12" }), key: "shop:nodeImages.db-2", allowed: /db-2 would replicate db-1's MariaDB 11\.8 into 10\.11.*shop:database\.outOfService/ },
   { name: "Shopware 6.6.9 on a node moved to Debian 13", mutate: (c) => Object.assign(c, { "shop:image": "debian-12", "shop:shopwareVersion": "6.6.9.0", "shop:nodeImages": { "app-1": "debian-13" } }), key: "shop:shopwareVersion", allowed: /on debian-13 \(app-1\) \(PHP 8\.4 needs Shopware 6\.6\.10\.0 or later\)/ },

@@ -7,7 +7,7 @@ import { evaluateChecklist } from "../../components/checklist";
 import { imagesInUse, readStackFile } from "../../components/config";
 import { renderHostBundle } from "../../components/hostconfig/bundle";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
-import { MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
+import { DB_ENV_PATH, MARIADB_CONF_PATH } from "../../components/hostconfig/mariadb";
 import { buildRunbook } from "../../components/runbook/data";
 import { remote } from "../../scripts/lib/deploy/steps";
 import { runOfflinePlan } from "../../scripts/lib/offlinePlan";
@@ -50,6 +50,10 @@ test("shop:nodeImages: the listed nodes run their image, the others shop:image, 
   // MariaDB 11.8 on the new replica gets no option 11 deprecated; 10.11 on the primary keeps them.
   assert.doesNotMatch(fileOf("db-2", MARIADB_CONF_PATH)!.content, /innodb_flush_method/);
   assert.match(fileOf("db-1", MARIADB_CONF_PATH)!.content, /^innodb_flush_method = O_DIRECT$/m);
+  // Replication TLS follows the primary's series: 10.11 serves none, so the 11.8 replica connects without it.
+  assert.match(fileOf("db-2", DB_ENV_PATH)!.content, /^DB_PRIMARY_TLS=OFF$/m);
+  const trixie = editedStackSpec("alpenhaus", (raw) => (raw.image = "debian-13")).spec;
+  assert.match(renderHostBundle(trixie, trixie.nodes.find((n) => n.name === "alpenhaus-db-2")!).files.find((f) => f.path === DB_ENV_PATH)!.content, /^DB_PRIMARY_TLS=ON$/m);
   // The Shopware line is the stack's, whatever the node's release: both halves serve one shop.
   assert.equal(fileOf("app-1", "/var/www/shop/shared/config/packages/zz-cluster.yaml")!.content, fileOf("app-2", "/var/www/shop/shared/config/packages/zz-cluster.yaml")!.content);
 });

@@ -49,7 +49,8 @@ const DEB12 = "debian-12";
 const DEB13 = "debian-13";
 const upgrade: { name: string; edit: (c: Config) => void; replaces?: string[]; creates?: string[]; deletes?: string[] }[] = [
   { name: "upgrade 0: the stack on debian-12 and the newest 6.6.10 patch", edit: (c) => Object.assign(c, { "shop:image": DEB12, "shop:shopwareVersion": "6.6.10.22" }) },
-  { name: "upgrade 1: the replica rebuilt on debian-13, out of service until re-seeded", edit: (c) => Object.assign(c, { "shop:nodeImages": { "db-2": DEB13 }, "shop:database": { outOfService: ["db-2"] } }), replaces: ["demo-db-2"] },
+  { name: "upgrade 1: the replica out of service", edit: (c) => (c["shop:database"] = { outOfService: ["db-2"] }) },
+  { name: "upgrade 1b: the replica rebuilt on debian-13", edit: (c) => (c["shop:nodeImages"] = { "db-2": DEB13 }), replaces: ["demo-db-2"] },
   { name: "upgrade 2: the re-seeded replica back in service", edit: (c) => delete c["shop:database"] },
   { name: "upgrade 3: failover to the debian-13 replica", edit: (c) => (c["shop:database"] = { primary: "db-2", outOfService: ["db-1"] }) },
   { name: "upgrade 4: the old primary rebuilt on debian-13", edit: (c) => (c["shop:nodeImages"]["db-1"] = DEB13), replaces: ["demo-db-1"] },
