@@ -4,7 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { appNodes } from "../../components/config";
 import { inspectRelease, shopwareVersionOf } from "../../scripts/lib/deploy/release";
-import { deployOrder, parseStatus, releaseId, RELEASE_ID_PATTERN, rollbackTarget, rolloutOrder, NodeStatus } from "../../scripts/lib/deploy/steps";
+import { deployOrder, waitsForLb, parseStatus, releaseId, RELEASE_ID_PATTERN, rollbackTarget, rolloutOrder, NodeStatus } from "../../scripts/lib/deploy/steps";
 import { nodesFromHosts } from "../../scripts/lib/deploy/targets";
 import { sitemapLocs } from "../../scripts/lib/deploy/warm";
 import { buildStandInRelease } from "../../scripts/lab/standins/shopware";
@@ -37,6 +37,11 @@ test("deploy: a node that serves no release yet (a rebuilt server) goes first, s
   assert.deepEqual(deployOrder(nodes, serving([first, second])).map((n) => n.node.name), [first, second], "every node serves: the scheduler's first");
   assert.deepEqual(deployOrder(nodes, serving([first])).map((n) => n.node.name), [second, first], "the rebuilt node first");
   assert.deepEqual(deployOrder(nodes, serving([])).map((n) => n.node.name), [first, second], "a first deploy: the scheduler's first");
+  // The rebuilt node must be in the LB before the serving one after it is drained.
+  const rebuilt = deployOrder(nodes, serving([first]));
+  assert.deepEqual([0, 1].map((i) => waitsForLb(rebuilt, i, serving([first]))), [true, true]);
+  assert.deepEqual([0, 1].map((i) => waitsForLb(nodes, i, serving([]))), [false, false], "a first deploy hands back no traffic");
+  assert.deepEqual([0, 1].map((i) => waitsForLb(nodes, i, serving([first, second]))), [true, true]);
 });
 
 const status = (current: string, previous: string, drained = false): NodeStatus => ({ current, previous, drained, maintenance: false, releases: [current, previous].filter(Boolean) });

@@ -1,7 +1,7 @@
 import { phpFpmUnit } from "../../../components/config";
 import type { NodeSpec, ShopSpec } from "../../../components/config";
 import { DeployTarget, firstError, RemoteResult, runRemote } from "./exec";
-import { deployOrder, neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
+import { deployOrder, waitsForLb, neededKib, NodeStatus, parseStatus, remote, rollbackTarget, rolloutOrder } from "./steps";
 
 export interface StepRecord {
   node: string;
@@ -244,7 +244,7 @@ export async function rollingDeploy(ctx: RunContext, opts: DeployOptions): Promi
       switched = true;
       await nodeSteps.restartAfterSwitch(n);
       // A first deploy has no traffic to hand back: the next node is not serving either.
-      await nodeSteps.backIntoRotation(n, serving);
+      await nodeSteps.backIntoRotation(n, waitsForLb(ordered, i, (m) => statuses.get(m)!.current));
     } catch (err) {
       const f = err as StepFailed;
       if (!switched) await runRemote(n.target, remote.undrain, { timeoutMs: 30_000 });

@@ -35,6 +35,16 @@ export function deployOrder<T extends { node: NodeSpec }>(ordered: T[], current:
   return [...ordered.filter((n) => !current(n.node.name)), ...ordered.filter((n) => current(n.node.name))];
 }
 
+/**
+ * Whether the deploy waits, after undraining node `i`, until the LB sends it traffic: when it
+ * served before, and when a node that serves comes after it, since draining that one must not
+ * leave the LB without a healthy target (a rebuilt node's rise and the next node's fall race
+ * otherwise: lab scenario 40 saw 503s). Only a first deploy of every node skips it.
+ */
+export function waitsForLb<T extends { node: NodeSpec }>(ordered: T[], i: number, current: (name: string) => string): boolean {
+  return ordered.slice(i).some((n) => Boolean(current(n.node.name)));
+}
+
 const sudo = (args: string) => `sudo -n ${RELEASE_TOOL} ${args}`;
 /** With the node's own PHP: mid-upgrade, nodes on two Debian releases run two PHP branches. */
 const asWebServer = (node: NodeSpec, args: string) => `sudo -n -u www-data ${phpBinary(node)} ${args}`;
