@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { bootstrapPackages } from "../../components/hostconfig/cloudInit";
-import { images } from "../../components/config";
+import { images, imagesInUse } from "../../components/config";
 import type { NodeSpec, ShopSpec } from "../../components/config";
 import { IMAGE_CACHE, PROJECT_ROOT, SH_DIR } from "./paths";
 import { runLogged } from "./proc";
@@ -78,7 +78,7 @@ const CHROOT_BUILD_LIB = path.join(PROJECT_ROOT, "scripts", "lib", "chroot-build
 
 /** The releases the stack's nodes run, shop:image's first: the storage box boots that one. */
 export function imageSuites(spec: ShopSpec): string[] {
-  return [...new Set([...spec.nodes].sort((a, b) => Number(b.image === spec.image) - Number(a.image === spec.image)).map((n) => n.os.codename))];
+  return [...new Set(imagesInUse(spec).map((image) => images[image].codename))];
 }
 
 /** Builds the image of one of the stack's releases unless one for the same package list and build script exists. */

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { buildSpec, dbPrimary, liveReplicas, readStackFile, shopwareLines, shortNodeName, stackFilePath } from "../../../components/config";
+import { buildSpec, dbPrimary, isDbNode, liveReplicas, readStackFile, shopwareLines, shortNodeName, stackFilePath } from "../../../components/config";
 import { SHOP_DB_NAME } from "../../../components/hostconfig/shopware";
 import { failover, rebuild } from "../../lib/failover/run";
 import { specFromText } from "../../lib/stackEdit";
@@ -127,8 +127,8 @@ export const upgradeScenario: Scenario = {
       const name = `${stack}-${short}`;
       const started = Date.now();
       load.phase(`rebuild ${short}`);
-      const isDb = ctx.spec.nodes.find((n) => n.name === name)!.roles.some((r) => r !== "app");
-      const isApp = ctx.spec.nodes.find((n) => n.name === name)!.roles.includes("app");
+      const node = ctx.spec.nodes.find((n) => n.name === name)!;
+      const [isDb, isApp] = [isDbNode(node), node.roles.includes("app")];
       if (isApp) {
         // Out of rotation before the server goes: the LB stops sending within failoverSeconds.
         inHostOk(ctx, name, ["shop-release", "drain"]);
